@@ -1,0 +1,30 @@
+package diffusion4j.tensor;
+
+/**
+ * A seed plus a position in the Philox stream. Each random tensor takes the next unused blocks, so
+ * a program that draws the same tensors in the same order gets the same numbers on every backend.
+ * Thread-safe.
+ */
+public final class Generator {
+    private final long seed;
+    private long offset;
+
+    public Generator(long seed) {
+        this.seed = seed;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public synchronized long offset() {
+        return offset;
+    }
+
+    /** Reserves the blocks for {@code numel} draws of {@code kind}; returns the first block. */
+    public synchronized long reserve(RandomKind kind, long numel) {
+        long start = offset;
+        offset += Philox.blocksFor(kind, numel);
+        return start;
+    }
+}
