@@ -27,7 +27,11 @@ public interface Backend {
     /** A zero-filled storage of {@code length} elements. */
     Storage allocate(int length);
 
-    /** A storage holding a copy of {@code data}. */
+    /**
+     * A storage holding {@code data}. The backend takes ownership: a heap backend may keep the
+     * array itself, so the caller must not read or write it afterwards ({@link Tensor#of} passes a
+     * private copy; {@link Tensor#adopt} passes a caller's fresh array without one).
+     */
     Storage upload(float[] data);
 
     /** The elements of {@code x} in row-major order, as a new host array. */
@@ -70,9 +74,10 @@ public interface Backend {
     Storage argReduce(ReduceOp op, Tensor x, int dim);
 
     /**
-     * {@code out[i][j][k] = x[i][index[i][j][k]][k]} for dim 1 of a rank-3 view (torch.gather):
-     * output shape = index's shape. {@code x} and {@code index} have the same rank; along every dim
-     * but {@code dim}, index's size is at most x's.
+     * torch.gather along {@code dim}: the output has index's shape, and the element at position p
+     * is x at p with coordinate {@code dim} replaced by {@code index[p]} (for rank 3 and dim 1:
+     * {@code out[i][j][k] = x[i][index[i][j][k]][k]}). {@code x} and {@code index} have the same
+     * rank; along every dim but {@code dim}, index's size is at most x's.
      */
     Storage gather(Tensor x, int dim, Tensor index);
 

@@ -96,7 +96,11 @@ public final class Functional {
         int h = (x.dim(2) - 1) * p.strideH() - 2 * p.padH() + p.dilationH() * (w.dim(2) - 1) + outputPadding + 1;
         int wd = (x.dim(3) - 1) * p.strideW() - 2 * p.padW() + p.dilationW() * (w.dim(3) - 1) + outputPadding + 1;
         int[] out = {x.dim(0), w.dim(1) * p.groups(), h, wd};
-        Tensor y = conv2dBackwardInput(x, w, out, p);
+        // With outputPadding >= stride (legal when below the dilation) the conv of `out` has more
+        // positions than x; those extra positions scatter nothing, so x is zero-padded to match.
+        int[] conv = convOutputShape(out, w.shape(), null, p);
+        Tensor dy = conv[2] == x.dim(2) && conv[3] == x.dim(3) ? x : x.pad(new int[] {0, conv[3] - x.dim(3), 0, conv[2] - x.dim(2)}, 0f);
+        Tensor y = conv2dBackwardInput(dy, w, out, p);
         return bias == null ? y : y.add(bias.reshape(1, -1, 1, 1));
     }
 

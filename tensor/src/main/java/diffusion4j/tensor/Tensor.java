@@ -52,6 +52,21 @@ public final class Tensor {
         return wrap(b.upload(data.clone()), shape, b);
     }
 
+    /**
+     * A tensor over {@code data} without a copy where the backend keeps host arrays: the tensor
+     * takes ownership, and the caller must not touch {@code data} afterwards. For loaders that
+     * build a fresh array per tensor (safetensors, datasets).
+     */
+    public static Tensor adopt(Device device, float[] data, int... shape) {
+        int n = Shapes.numel(Shapes.checked(shape));
+        if (n != data.length) {
+            throw new IllegalArgumentException("adopt: " + data.length + " values given for shape " + Shapes.format(shape)
+                    + " (" + n + " elements)");
+        }
+        Backend b = Backends.get(device);
+        return wrap(b.upload(data), shape, b);
+    }
+
     public static Tensor of(float[] data, int... shape) {
         return of(Device.defaultDevice(), data, shape);
     }

@@ -41,7 +41,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override public Storage upload(float[] data) {
-        return new HeapStorage(data.clone());
+        return new HeapStorage(data); // owned, per the Backend contract
     }
 
     @Override public float[] download(Tensor x) {

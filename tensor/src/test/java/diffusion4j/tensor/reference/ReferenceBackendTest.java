@@ -59,11 +59,13 @@ class ReferenceBackendTest {
         assertArrayEquals(floats(1, 3), backend().download(narrowed));
     }
 
-    @Test void uploadCopiesAndFullFills() {
+    @Test void uploadOwnsTheArrayWhileTensorOfCopiesAndFullFills() {
         float[] data = floats(1, 2);
-        Storage s = backend().upload(data);
-        data[0] = 9; // the storage must not alias the caller's array
-        assertArrayEquals(floats(1, 2), values(s));
+        Tensor copied = Tensor.of(Device.REFERENCE, data, 2);
+        Tensor adopted = Tensor.adopt(Device.REFERENCE, data, 2);
+        data[0] = 9; // Tensor.of took a private copy; adopt (and upload) took the array itself
+        assertArrayEquals(floats(1, 2), copied.toFloatArray());
+        assertArrayEquals(floats(9, 2), adopted.toFloatArray());
         assertArrayEquals(floats(2.5, 2.5, 2.5), values(backend().full(3, 2.5f)));
         assertArrayEquals(new float[4], values(backend().allocate(4)));
     }

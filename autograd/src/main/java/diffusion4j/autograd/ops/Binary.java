@@ -1,0 +1,85 @@
+package diffusion4j.autograd.ops;
+
+import diffusion4j.autograd.Function;
+import diffusion4j.autograd.Variable;
+import diffusion4j.tensor.BinaryOp;
+import diffusion4j.tensor.Tensor;
+
+/**
+ * Every differentiable elementwise binary op, with NumPy broadcasting. Backward computes each
+ * input's partial derivative at the broadcast shape, then sums it back to that input's shape.
+ * Comparisons are not differentiable and fail loudly (use them on tensors, as masks).
+ */
+public final class Binary extends Function {
+    private final BinaryOp op;
+    private Tensor a, b, out;
+
+    private Binary(BinaryOp op) {
+        this.op = op;
+    }
+
+    public static Variable apply(BinaryOp op, Variable a, Variable b) {
+        Binary f = new Binary(op);
+        if (!differentiable(op)) throw f.notDifferentiable();
+        return f.record(f.forward(a.data(), b.data()), a, b);
+    }
+
+    private Tensor forward(Tensor x, Tensor y) {
+        a = x;
+        b = y;
+        return out = x.apply(op, y);
+    }
+
+    @Override protected Tensor[] backward(Tensor g) {
+        Tensor ga = needsGrad(0) ? Shaping.reduceTo(partialA(g), a.shape()) : null;
+        Tensor gb = needsGrad(1) ? Shaping.reduceTo(partialB(g), b.shape()) : null;
+        return grads(ga, gb);
+    }
+
+    /** g * d op / d a, at the broadcast shape. */
+    private Tensor partialA(Tensor g) {
+        return switch (op) {
+            case ADD, SUB -> g.broadcastTo(out.shape());
+            case MUL -> g.mul(b);
+            case DIV -> g.div(b);
+            case POW -> g.mul(b).mul(a.pow(b.sub(1f)));
+            // ties share the gradient equally, as torch.maximum / torch.minimum
+            case MAXIMUM -> g.mul(share(a.gt(b), a.eq(b)));
+            case MINIMUM -> g.mul(share(a.lt(b), a.eq(b)));
+            case EQ, NE, LT, LE, GT, GE -> throw notDifferentiable();
+        };
+    }
+
+    /** g * d op / d b, at the broadcast shape. */
+    private Tensor partialB(Tensor g) {
+        return switch (op) {
+            case ADD -> g.broadcastTo(out.shape());
+            case SUB -> g.neg().broadcastTo(out.shape());
+            case MUL -> g.mul(a);
+            case DIV -> g.mul(out).div(b).neg(); // -g a / b^2
+            case POW -> g.mul(out).mul(a.log());
+            case MAXIMUM -> g.mul(share(b.gt(a), a.eq(b)));
+            case MINIMUM -> g.mul(share(b.lt(a), a.eq(b)));
+            case EQ, NE, LT, LE, GT, GE -> throw notDifferentiable();
+        };
+    }
+
+    private static boolean differentiable(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM -> true;
+            case EQ, NE, LT, LE, GT, GE -> false;
+        };
+    }
+
+    private static Tensor share(Tensor wins, Tensor ties) {
+        return wins.add(ties.mul(0.5f));
+    }
+
+    private IllegalArgumentException notDifferentiable() {
+        return new IllegalArgumentException(op.name().toLowerCase() + " is not differentiable; compare the tensors (data()) instead");
+    }
+
+    @Override protected String name() {
+        return "Binary(" + op.name().toLowerCase() + ")";
+    }
+}

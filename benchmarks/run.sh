@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the JMH benchmarks (docs/benchmarks.md). Builds benchmarks/target/benchmarks.jar first when it
+# is missing or older than the sources, then runs every benchmark (or those matching the regexes you
+# pass) with the defaults in the benchmark classes: 1 fork, 3 x 1 s warm-up, 5 x 2 s measurement.
+#
+#   benchmarks/run.sh                                  # everything, JSON to benchmarks/results/<date>.json
+#   benchmarks/run.sh Gemm -p size=1024                # a regex and a parameter, passed through to JMH
+#   benchmarks/run.sh --json /tmp/r.json Conv2d.forward -wi 1 -i 1 -r 1s
+#   benchmarks/run.sh --rebuild -p device=reference    # force a rebuild; time another backend
+#
+# Own options (must come first): --json PATH (where JMH's JSON goes), --rebuild. Everything else
+# goes to JMH unchanged (`benchmarks/run.sh -h` lists JMH's options).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+jar="$here/target/benchmarks.jar"
+json=""
+rebuild=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --json) json="${2:?--json needs a path}"; shift 2 ;;
+    --rebuild) rebuild=1; shift ;;
+    *) break ;;
+  esac
+done
+
+# The default java may be older; the kernels need JDK 25 (Vector API). Take $JAVA_HOME when it is
+# 25 or newer, else the first JDK 25+ under /usr/lib/jvm.
+find_java() {
+  local cand v
+  for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+    [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
+    v="$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+    if [[ -n "$v" && "${v%%.*}" -ge 25 ]]; then
+      echo "$cand/bin/java"
+      return 0
+    fi
+  done
+  return 1
+}
+java="$(find_java)" || { echo "run.sh: no JDK 25 found (set JAVA_HOME or install one under /usr/lib/jvm)" >&2; exit 1; }
+
+stale() {
+  [[ ! -f "$jar" ]] && return 0
+  [[ -n "$(find "$root/pom.xml" "$root"/{tensor,kernels,benchmarks}/pom.xml "$root"/{tensor,kernels,benchmarks}/src \
+            -newer "$jar" -type f -print -quit 2>/dev/null)" ]]
+}
+if [[ $rebuild == 1 ]] || stale; then
+  echo "run.sh: building $jar" >&2
+  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests)
+fi
+
+if [[ -z "$json" ]]; then
+  mkdir -p "$here/results"
+  json="$here/results/$(date +%Y-%m-%d_%H%M%S).json"
+else
+  mkdir -p "$(dirname "$json")"
+fi
+echo "run.sh: $java; JSON results to $json" >&2
+
+# FlopProfiler adds the gflops secondary result; --add-modules also covers in-process runs (-f 0).
+exec "$java" --add-modules jdk.incubator.vector -jar "$jar" \
+  -rf json -rff "$json" -prof diffusion4j.benchmarks.FlopProfiler "$@"

@@ -1,0 +1,49 @@
+package diffusion4j.benchmarks;
+
+import diffusion4j.tensor.Device;
+import diffusion4j.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+
+/**
+ * Square single-precision GEMM, {@code C = A B} with A, B (n, n) dense, through {@link Tensor#matmul}.
+ * Work: 2 n^3 flop per call, reported as GFLOP/s by {@link FlopProfiler}.
+ *
+ * <p>Validation: the full product is computed on the benchmarked backend, and its first and last
+ * {@link #ROWS} rows are compared with the reference backend's product of those rows of A with all
+ * of B. That covers every column and both edges of the row tiling, at 2 ROWS/n of the reference cost.
+ */
+public class GemmBenchmark extends KernelBenchmark {
+    static final int ROWS = 8;
+
+    /** n, the side of both square matrices. */
+    @Param({"256", "512", "1024", "2048"})
+    public int size;
+
+    private Tensor a, b;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        Device dev = benchDevice();
+        Twin ta = Twin.gaussian(dev, 11, size, size), tb = Twin.gaussian(dev, 12, size, size);
+        a = ta.bench();
+        b = tb.bench();
+        Tensor c = a.matmul(b);
+        double worst = 0;
+        for (int start : Validation.edgeStarts(size, ROWS)) {
+            int rows = Math.min(ROWS, size);
+            Tensor expected = ta.ref().narrow(0, start, rows).matmul(tb.ref());
+            worst = Math.max(worst, Validation.check("gemm n=" + size + " rows " + start + ".." + (start + rows - 1),
+                    c.narrow(0, start, rows), expected));
+        }
+        Validation.report("gemm n=" + size + " on " + device, worst);
+        FlopProfiler.declare(GemmBenchmark.class, "matmul", 2.0 * size * size * size);
+    }
+
+    @Benchmark
+    public Tensor matmul() {
+        return a.matmul(b);
+    }
+}

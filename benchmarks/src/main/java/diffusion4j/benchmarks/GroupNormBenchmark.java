@@ -1,0 +1,79 @@
+package diffusion4j.benchmarks;
+
+import diffusion4j.tensor.Device;
+import diffusion4j.tensor.Functional;
+import diffusion4j.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Group norm with 32 groups and an affine gamma/beta, as in every UNet block. {@code forward} times
+ * {@link Functional#groupNorm}; {@code forwardBackward} adds {@link Functional#groupNormBackward}
+ * from the saved mean and rstd. Memory-bound, so no flop count: read the time against the bytes
+ * (forward reads x once or twice and writes y; backward reads dy and x and writes dx).
+ *
+ * <p>Validation: the reference is cheap here (a few passes over ~1M elements), so every output (y,
+ * mean, rstd, dx, dgamma, dbeta) is compared in full.
+ */
+public class GroupNormBenchmark extends KernelBenchmark {
+    static final int GROUPS = 32;
+    static final float EPS = 1e-5f;
+
+    /** N x C x H x W; C must be a multiple of 32. */
+    @Param({"32x128x16x16", "32x256x8x8"})
+    public String normShape;
+
+    private Tensor x, gamma, beta, dy;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        Device dev = benchDevice();
+        int[] xShape = ShapeParam.parse(normShape, "N", "C", "H", "W");
+        int c = xShape[1];
+        // A non-zero mean and non-unit spread, so a kernel that skips centring or scaling fails.
+        Twin tx = Twin.gaussian(dev, 31, 0.5f, 2f, xShape), tdy = Twin.gaussian(dev, 34, xShape);
+        Twin tg = Twin.gaussian(dev, 32, 1f, 0.1f, c), tb = Twin.gaussian(dev, 33, 0f, 0.1f, c);
+        x = tx.bench();
+        gamma = tg.bench();
+        beta = tb.bench();
+        dy = tdy.bench();
+
+        Functional.Norm got = Functional.groupNorm(x, GROUPS, gamma, beta, EPS);
+        Functional.NormGrads gotGrads = Functional.groupNormBackward(dy, x, got.mean(), got.rstd(), gamma, GROUPS);
+        Functional.Norm ref = Functional.groupNorm(tx.ref(), GROUPS, tg.ref(), tb.ref(), EPS);
+        Functional.NormGrads refGrads = Functional.groupNormBackward(tdy.ref(), tx.ref(), ref.mean(), ref.rstd(), tg.ref(), GROUPS);
+        double worst = 0;
+        worst = Math.max(worst, Validation.check(what("y"), got.y(), ref.y()));
+        worst = Math.max(worst, Validation.check(what("mean"), got.mean(), ref.mean()));
+        worst = Math.max(worst, Validation.check(what("rstd"), got.rstd(), ref.rstd()));
+        worst = Math.max(worst, Validation.check(what("dx"), gotGrads.dx(), refGrads.dx()));
+        worst = Math.max(worst, Validation.check(what("dgamma"), gotGrads.dgamma(), refGrads.dgamma()));
+        worst = Math.max(worst, Validation.check(what("dbeta"), gotGrads.dbeta(), refGrads.dbeta()));
+        Validation.report("groupNorm " + normShape + " on " + device, worst);
+    }
+
+    private String what(String output) {
+        return "groupNorm " + normShape + " " + output;
+    }
+
+    @Benchmark
+    public void forward(Blackhole bh) {
+        Functional.Norm n = Functional.groupNorm(x, GROUPS, gamma, beta, EPS);
+        bh.consume(n.y());
+        bh.consume(n.mean());
+        bh.consume(n.rstd());
+    }
+
+    @Benchmark
+    public void forwardBackward(Blackhole bh) {
+        Functional.Norm n = Functional.groupNorm(x, GROUPS, gamma, beta, EPS);
+        Functional.NormGrads g = Functional.groupNormBackward(dy, x, n.mean(), n.rstd(), gamma, GROUPS);
+        bh.consume(n.y());
+        bh.consume(g.dx());
+        bh.consume(g.dgamma());
+        bh.consume(g.dbeta());
+    }
+}

@@ -1,0 +1,89 @@
+package diffusion4j.kernels.cpu;
+
+import diffusion4j.kernels.cpu.Strided.Dims;
+import diffusion4j.tensor.HeapStorage;
+import diffusion4j.tensor.Layout;
+import diffusion4j.tensor.Philox;
+import diffusion4j.tensor.RandomKind;
+import diffusion4j.tensor.Storage;
+import diffusion4j.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Storage creation and movement: allocate, upload, download, full, copyInto, and the Philox random
+ * stream. Storage is a plain {@link HeapStorage}, shared with the reference backend, so tensors move
+ * between the two without copies.
+ */
+final class CpuMemory {
+    private CpuMemory() {}
+
+    /** Elements per thread below which a copy stays on one thread. */
+    private static final int GRAIN = 1 << 16;
+    /** Random draws cost far more per element (a Philox block, a log and a cos), so they split sooner. */
+    private static final int RANDOM_GRAIN = 1 << 12;
+
+    static Storage allocate(int length) {
+        if (length < 0) throw new IllegalArgumentException("allocate: negative length " + length);
+        return new HeapStorage(length);
+    }
+
+    static Storage upload(float[] data) {
+        return new HeapStorage(data); // owned, per the Backend contract
+    }
+
+    static Storage full(int length, float value) {
+        if (length < 0) throw new IllegalArgumentException("full: negative length " + length);
+        float[] a = new float[length];
+        if (value != 0) Arrays.fill(a, value);
+        return new HeapStorage(a);
+    }
+
+    /** The elements of {@code x} in row-major order: one array copy when contiguous, a parallel gather otherwise. */
+    static float[] download(Tensor x) {
+        Layout l = x.layout();
+        float[] src = HeapStorage.of(x.storage());
+        int n = l.numel();
+        if (l.isContiguous()) return Arrays.copyOfRange(src, l.offset(), l.offset() + n);
+        float[] out = new float[n];
+        Dims d = Dims.of(l);
+        Parallel.range(n, GRAIN, (start, end) -> Strided.gather(src, d, start, end - start, out, start));
+        return out;
+    }
+
+    /**
+     * Writes {@code src} into the view {@code dst} of {@code dstStorage}. Each thread owns a range
+     * of row-major positions and passes them through a dense tile (gather from src, scatter to dst),
+     * so any pair of layouts works; the destination must not map two positions to one element.
+     */
+    static void copyInto(Tensor src, Storage dstStorage, Layout dst) {
+        float[] from = HeapStorage.of(src.storage()), to = HeapStorage.of(dstStorage);
+        Dims s = Dims.of(src.layout()), d = Dims.of(dst);
+        int n = dst.numel();
+        if (s.dense() && d.dense()) {
+            Parallel.range(n, GRAIN, (start, end) -> System.arraycopy(from, s.offset() + start, to, d.offset() + start, end - start));
+            return;
+        }
+        Parallel.range(n, GRAIN, (start, end) -> {
+            float[] tile = new float[Strided.TILE];
+            for (int t = start; t < end; t += Strided.TILE) {
+                int len = Math.min(Strided.TILE, end - t);
+                Strided.gather(from, s, t, len, tile, 0);
+                Strided.scatter(tile, 0, len, to, d, t);
+            }
+        });
+    }
+
+    /**
+     * {@code length} draws from the Philox stream. Every element is a pure function of
+     * {@code (seed, offset, index)}, so chunks fill independently and the result is bit-identical
+     * to {@link Philox#fill} over the whole range; chunk starts are multiples of 4 so that no
+     * Philox block is computed twice.
+     */
+    static Storage random(RandomKind kind, int length, long seed, long offset) {
+        float[] out = new float[length];
+        int blocks = (length + 3) / 4;
+        Parallel.range(blocks, RANDOM_GRAIN / 4, (start, end) ->
+                Philox.fill(kind, seed, offset, out, start * 4, Math.min(length, end * 4)));
+        return new HeapStorage(out);
+    }
+}

@@ -1,0 +1,88 @@
+package diffusion4j.kernels.cpu;
+
+import static diffusion4j.kernels.cpu.GemmKernel.MR;
+import static diffusion4j.kernels.cpu.GemmKernel.NR;
+
+import java.util.Arrays;
+
+/**
+ * Copies strided operands into the panel layouts {@link GemmKernel} streams through. Packing is
+ * where strides are paid for, once per block: the micro-kernel then reads both panels with unit
+ * stride whatever the caller's layout, so transposed and broadcast operands cost nothing extra.
+ * Rows (A) or columns (B) past the matrix edge are written as zeros, which lets the kernel always
+ * compute full tiles.
+ */
+final class GemmPacking {
+    private GemmPacking() {}
+
+    /**
+     * Packs an {@code rows x kc} block of A (rows <= MR) into one MR panel.
+     *
+     * @param src  element (i, p) at {@code base + i*rs + p*cs}
+     * @param dst  written: {@code MR * kc} values from {@code d}
+     */
+    static void packA(int rows, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        if (rows < MR) Arrays.fill(dst, d, d + MR * kc, 0f);
+        if (cs == 1 && rows == MR) {
+            // Row-major A: six unit-stride streams, one per row.
+            for (int i = 0; i < MR; i++) {
+                int s = base + i * rs;
+                for (int p = 0, o = d + i; p < kc; p++, o += MR) dst[o] = src[s + p];
+            }
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            int s = base + p * cs, o = d + p * MR;
+            for (int i = 0; i < rows; i++) dst[o + i] = src[s + i * rs];
+        }
+    }
+
+    /**
+     * Packs a {@code kc x cols} block of B (cols <= NR) into one NR panel.
+     *
+     * @param src element (p, j) at {@code base + p*rs + j*cs}
+     * @param dst written: {@code NR * kc} values from {@code d}
+     */
+    static void packB(int cols, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        if (cs == 1 && cols == NR) {
+            for (int p = 0; p < kc; p++) System.arraycopy(src, base + p * rs, dst, d + p * NR, NR);
+            return;
+        }
+        if (cols < NR) Arrays.fill(dst, d, d + NR * kc, 0f);
+        if (rs == 1) {
+            // Transposed B (each column contiguous in memory): read along columns.
+            for (int j = 0; j < cols; j++) {
+                int s = base + j * cs;
+                for (int p = 0, o = d + j; p < kc; p++, o += NR) dst[o] = src[s + p];
+            }
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            int s = base + p * rs, o = d + p * NR;
+            for (int j = 0; j < cols; j++) dst[o + j] = src[s + j * cs];
+        }
+    }
+
+    /**
+     * Packs {@code rows x kc} of A into consecutive MR panels ({@code MR*kc} each), panels
+     * {@code [p0, p1)} only, so callers can split the work across threads.
+     */
+    static void packAPanels(int p0, int p1, int rows, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        for (int p = p0; p < p1; p++) {
+            int i = p * MR;
+            packA(Math.min(MR, rows - i), kc, src, base + i * rs, rs, cs, dst, d + p * MR * kc);
+        }
+    }
+
+    /** Packs {@code kc x cols} of B into consecutive NR panels ({@code NR*kc} each), panels {@code [p0, p1)}. */
+    static void packBPanels(int p0, int p1, int cols, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        for (int p = p0; p < p1; p++) {
+            int j = p * NR;
+            packB(Math.min(NR, cols - j), kc, src, base + j * cs, rs, cs, dst, d + p * NR * kc);
+        }
+    }
+
+    static int panels(int n, int width) {
+        return (n + width - 1) / width;
+    }
+}
