@@ -10,7 +10,14 @@ public final class Generator {
     private long offset;
 
     public Generator(long seed) {
+        this(seed, 0);
+    }
+
+    /** A generator resumed at {@code offset} blocks into its stream (for example from a checkpoint). */
+    public Generator(long seed, long offset) {
+        if (offset < 0) throw new IllegalArgumentException("generator offset must be >= 0, got " + offset);
         this.seed = seed;
+        this.offset = offset;
     }
 
     public long seed() {

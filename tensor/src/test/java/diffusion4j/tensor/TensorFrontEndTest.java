@@ -188,6 +188,9 @@ class TensorFrontEndTest {
         assertArrayEquals(r1.toFloatArray(), r2.toFloatArray());
         assertFalse(java.util.Arrays.equals(r1.toFloatArray(), Tensor.randn(D, g1, 5).toFloatArray()), "the stream advances");
         assertEquals(6, g1.offset(), "5 normals use 3 blocks, drawn twice");
+        Generator resumed = new Generator(42, 3); // continues g2's stream after its first draw
+        assertArrayEquals(Tensor.randn(D, g2, 5).toFloatArray(), Tensor.randn(D, resumed, 5).toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> new Generator(1, -1));
     }
 
     @Test void devicesParseAndUnknownDevicesAreNamed() {
