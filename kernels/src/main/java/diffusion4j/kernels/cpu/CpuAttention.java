@@ -11,9 +11,12 @@ import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Flash attention (FlashAttention-2, Dao 2023) on the SGEMM micro-kernel: the L x L score matrix is
@@ -27,8 +30,9 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Backward (Algorithm 2): one task per (batch, block of BK keys), looping over query blocks:
  * P = exp(scale S - lse) is recomputed from the saved lse, then dV += P^T dO, dP = dO V^T,
  * dS = P (dP - D) scale with D = rowsum(dO * O), dK += dS^T Q, dQ += dS K. dK and dV belong to the
- * task; dQ is summed in a per-thread copy of the batch and added to the result under a lock when
- * the thread moves on. Causal tasks skip blocks that see nothing, and the block order is
+ * task; dQ is summed in a per-thread copy of the batch, kept when the thread moves on, and the kept
+ * pieces are added into the result after all tasks, ordered by where each thread's range starts:
+ * a fixed order, so the bits do not depend on which thread finishes first. Causal tasks skip blocks that see nothing, and the block order is
  * interleaved (first, last, second, ...) so the contiguous ranges of {@link Parallel} get equal work.
  *
  * <p>Scratch tiles are padded to whole MR x NR tiles (packing zero-fills), so every product is
@@ -131,7 +135,8 @@ public final class CpuAttention {
                         Arrays.fill(s, so, so + bk, 0f);
                         continue;
                     }
-                    float alpha = (float) Math.exp(m[r] - mNew);
+                    // StrictMath rather than Math (here and below): pure Java, so no JIT tier can change its bits.
+                    float alpha = (float) StrictMath.exp(m[r] - mNew);
                     l[r] = l[r] * alpha + expSub(s, so, bk, mNew);
                     m[r] = mNew;
                     if (alpha != 1f) scaleRow(o, r * dvPad, dvPad, alpha);
@@ -143,7 +148,7 @@ public final class CpuAttention {
             for (int r = 0; r < bq; r++) {
                 int row = b * n.lq + i0 + r;
                 boolean seen = l[r] > 0;
-                lse[row] = seen ? m[r] + (float) Math.log(l[r]) : Float.NEGATIVE_INFINITY;
+                lse[row] = seen ? m[r] + (float) StrictMath.log(l[r]) : Float.NEGATIVE_INFINITY;
                 float inv = seen ? 1f / l[r] : 0f;
                 for (int e = 0; e < n.dv; e++) out[row * n.dv + e] = o[r * dvPad + e] * inv;
             }
@@ -163,17 +168,29 @@ public final class CpuAttention {
         Src[] src = {Src.of(q), Src.of(k), Src.of(v), Src.of(out), Src.of(lse), Src.of(dout)};
         float[] bias = maskBias(keyMask, n);
         int nKb = panels(n.lk, BK);
+        Map<Integer, List<DqPiece>> pieces = new ConcurrentSkipListMap<>(); // by range start
         Parallel.range(n.b * nKb, (u0, u1) -> {
             Backward w = new Backward(n, src, bias, causal, scale);
             for (int u = u0; u < u1; u++) {
                 int b = u / nKb;
-                if (b != w.batch) w.startBatch(b, dq);
+                if (b != w.batch) w.startBatch(b);
                 w.keyBlock(interleaved(u % nKb, nKb) * BK, dk, dv);
             }
-            w.flush(dq);
+            w.flush();
+            pieces.put(u0, w.pieces);
         });
+        for (List<DqPiece> list : pieces.values()) {
+            for (DqPiece piece : list) {
+                for (int i = 0; i < n.lq; i++) {
+                    for (int e = 0, o = (piece.batch() * n.lq + i) * n.d; e < n.d; e++) dq[o + e] += piece.rows()[i * n.dPad() + e];
+                }
+            }
+        }
         return new Backend.AttentionGrads(new HeapStorage(dq), new HeapStorage(dk), new HeapStorage(dv));
     }
+
+    /** One thread's dQ sum over its key blocks of one batch, rows of width dPad. */
+    private record DqPiece(int batch, float[] rows) {}
 
     /** A contiguous operand: its array and start offset. */
     private record Src(float[] a, int off) {
@@ -196,6 +213,8 @@ public final class CpuAttention {
         /** Per block pair: P, dP then dS (BQ x BK), a packed A operand. */
         final float[] p, dp, pa, tile = new float[MR * NR];
         int batch = -1;
+        /** dQ sums of the batches this thread finished, in the order it did them. */
+        final List<DqPiece> pieces = new ArrayList<>();
 
         Backward(Dims n, Src[] src, float[] bias, boolean causal, float scale) {
             this.n = n;
@@ -225,9 +244,9 @@ public final class CpuAttention {
             pa = new float[bkRows * Math.max(BQ, BK)];
         }
 
-        /** Adds this thread's dQ of the current batch into {@code dq}, then packs batch b's Q and dO. */
-        void startBatch(int b, float[] dq) {
-            flush(dq);
+        /** Keeps this thread's dQ of the current batch, then packs batch b's Q and dO. */
+        void startBatch(int b) {
+            flush();
             batch = b;
             int qOff = q.off + b * n.lq * n.d, dOff = dout.off + b * n.lq * n.dv, oOff = out.off + b * n.lq * n.dv;
             GemmPacking.packAPanels(0, panels(n.lq, MR), n.lq, n.d, q.a, qOff, n.d, 1, qa, 0);
@@ -241,13 +260,9 @@ public final class CpuAttention {
             }
         }
 
-        void flush(float[] dq) {
+        void flush() {
             if (batch < 0) return;
-            synchronized (dq) {
-                for (int i = 0; i < n.lq; i++) {
-                    for (int e = 0, o = (batch * n.lq + i) * n.d; e < n.d; e++) dq[o + e] += dqPart[i * n.dPad() + e];
-                }
-            }
+            pieces.add(new DqPiece(batch, dqPart.clone()));
             Arrays.fill(dqPart, 0f);
             batch = -1;
         }
@@ -324,7 +339,7 @@ public final class CpuAttention {
             x.intoArray(s, o + t);
             vmax = vmax.max(x);
         }
-        float max = vmax.reduceLanes(VectorOperators.MAX);
+        float max = VecMath.maxLanes(vmax);
         for (; t < limit; t++) {
             float x = s[o + t] * scale + (bias == null ? 0f : bias[bo + t]);
             s[o + t] = x;
@@ -339,13 +354,13 @@ public final class CpuAttention {
         FloatVector sum = FloatVector.zero(SPECIES);
         int t = 0;
         for (int bound = SPECIES.loopBound(n); t < bound; t += LANES) {
-            FloatVector x = FloatVector.fromArray(SPECIES, s, o + t).sub(sub).lanewise(VectorOperators.EXP);
+            FloatVector x = VecMath.exp(FloatVector.fromArray(SPECIES, s, o + t).sub(sub));
             x.intoArray(s, o + t);
             sum = sum.add(x);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = VecMath.sumLanes(sum);
         for (; t < n; t++) {
-            float x = (float) Math.exp(s[o + t] - sub);
+            float x = (float) StrictMath.exp(s[o + t] - sub);
             s[o + t] = x;
             total += x;
         }

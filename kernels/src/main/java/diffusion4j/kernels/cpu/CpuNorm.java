@@ -9,7 +9,6 @@ import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Group norm over (N, C, S) and layer norm over (R, D), forward and backward.
@@ -164,7 +163,7 @@ final class CpuNorm {
             a1 = a1.add(gdy);
             a2 = gdy.fma(xhat, a2);
         }
-        double sum1 = a1.reduceLanes(VectorOperators.ADD), sum2 = a2.reduceLanes(VectorOperators.ADD);
+        double sum1 = VecMath.sumLanes(a1), sum2 = VecMath.sumLanes(a2);
         for (int t = j; t < d; t++) {
             float gdy = gy[go + t] * g[t];
             sum1 += gdy;
@@ -206,8 +205,8 @@ final class CpuNorm {
                 a1 = a1.add(dv);
                 a2 = dv.fma(dv, a2);
             }
-            s1 += a1.reduceLanes(VectorOperators.ADD);
-            s2 += a2.reduceLanes(VectorOperators.ADD);
+            s1 += VecMath.sumLanes(a1);
+            s2 += VecMath.sumLanes(a2);
             for (; j < len; j++) {
                 double dv = x[o + b0 + j] - p;
                 s1 += dv;
@@ -237,7 +236,7 @@ final class CpuNorm {
             a1 = a1.add(vdy);
             a2 = vdy.fma(FloatVector.fromArray(S, x, xo + j).sub(vmu), a2);
         }
-        double s1 = a1.reduceLanes(VectorOperators.ADD), s2 = a2.reduceLanes(VectorOperators.ADD);
+        double s1 = VecMath.sumLanes(a1), s2 = VecMath.sumLanes(a2);
         for (; j < n; j++) {
             s1 += gy[go + j];
             s2 += gy[go + j] * (double) (x[xo + j] - mu);

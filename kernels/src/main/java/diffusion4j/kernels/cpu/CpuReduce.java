@@ -139,9 +139,9 @@ final class CpuReduce {
             acc = combine(op, acc, FloatVector.broadcast(S, (float) op.identity()).blend(FloatVector.fromArray(S, x, o + j, m), m));
         }
         return switch (op) {
-            case SUM -> acc.reduceLanes(VectorOperators.ADD);
-            case MAX -> acc.reduceLanes(VectorOperators.MAX);
-            case MIN -> acc.reduceLanes(VectorOperators.MIN);
+            case SUM -> VecMath.sumLanes(acc);
+            case MAX -> VecMath.maxLanes(acc);
+            case MIN -> VecMath.minLanes(acc);
         };
     }
 

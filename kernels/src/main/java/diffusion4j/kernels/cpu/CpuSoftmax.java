@@ -10,7 +10,6 @@ import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Softmax and log-softmax along one dim, forward and backward. Each task owns whole rows (every
@@ -102,19 +101,20 @@ final class CpuSoftmax {
         FloatVector vmax = FloatVector.broadcast(S, max), sum = FloatVector.zero(S);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, xo + j).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, xo + j).sub(vmax));
             if (!log) e.intoArray(y, yo + j);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = VecMath.sumLanes(sum);
         if (j < n) {
             VectorMask<Float> m = S.indexInRange(j, n);
-            FloatVector e = FloatVector.fromArray(S, x, xo + j, m).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, xo + j, m).sub(vmax));
             if (!log) e.intoArray(y, yo + j, m);
-            total += e.reduceLanes(VectorOperators.ADD, m);
+            total += VecMath.sumLanes(e.blend(0f, m.not()));
         }
         if (log) {
-            affine(x, xo, 1f, -(max + (float) Math.log(total)), y, yo, n);
+            // StrictMath rather than Math here and in the tails: pure Java, so no JIT tier can change its bits.
+            affine(x, xo, 1f, -(max + (float) StrictMath.log(total)), y, yo, n);
         } else {
             affine(y, yo, 1f / total, 0f, y, yo, n);
         }
@@ -128,15 +128,15 @@ final class CpuSoftmax {
             FloatVector vg = FloatVector.fromArray(S, g, go + j);
             acc = log ? acc.add(vg) : vg.fma(FloatVector.fromArray(S, y, yo + j), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sumLanes(acc);
         for (; j < n; j++) s += log ? g[go + j] : g[go + j] * y[yo + j];
         FloatVector vs = FloatVector.broadcast(S, s);
         for (j = 0; j < bound; j += S.length()) {
             FloatVector vy = FloatVector.fromArray(S, y, yo + j), vg = FloatVector.fromArray(S, g, go + j);
-            FloatVector r = log ? vg.sub(vy.lanewise(VectorOperators.EXP).mul(vs)) : vy.mul(vg.sub(vs));
+            FloatVector r = log ? vg.sub(VecMath.exp(vy).mul(vs)) : vy.mul(vg.sub(vs));
             r.intoArray(dx, o + j);
         }
-        for (; j < n; j++) dx[o + j] = log ? g[go + j] - (float) Math.exp(y[yo + j]) * s : y[yo + j] * (g[go + j] - s);
+        for (; j < n; j++) dx[o + j] = log ? g[go + j] - (float) StrictMath.exp(y[yo + j]) * s : y[yo + j] * (g[go + j] - s);
     }
 
     /** {@code y[yo+j] = x[xo+j] * a + b}; in place when x and y are the same range. */
