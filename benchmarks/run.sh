@@ -43,7 +43,7 @@ java="$(find_java)" || { echo "run.sh: no JDK 25 found (set JAVA_HOME or install
 
 stale() {
   [[ ! -f "$jar" ]] && return 0
-  [[ -n "$(find "$root/pom.xml" "$root"/{tensor,kernels,benchmarks}/pom.xml "$root"/{tensor,kernels,benchmarks}/src \
+  [[ -n "$(find "$root/pom.xml" "$root"/{tensor,kernels,autograd,models,benchmarks}/pom.xml "$root"/{tensor,kernels,autograd,models,benchmarks}/src \
             -newer "$jar" -type f -print -quit 2>/dev/null)" ]]
 }
 if [[ $rebuild == 1 ]] || stale; then

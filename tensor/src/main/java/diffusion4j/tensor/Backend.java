@@ -22,6 +22,14 @@ public interface Backend {
 
     Device device();
 
+    /**
+     * Waits until every operation queued so far has finished. A backend that runs ops as they are
+     * called (reference, cpu) returns at once; an asynchronous one (OpenCL) drains its queue.
+     * Benchmarks and the profiler call it before reading a clock; results never need it, since
+     * {@link #download} waits for what it reads.
+     */
+    void synchronize();
+
     // ---- storage ------------------------------------------------------------------------------
 
     /** A zero-filled storage of {@code length} elements. */

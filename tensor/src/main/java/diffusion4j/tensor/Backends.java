@@ -1,5 +1,6 @@
 package diffusion4j.tensor;
 
+import diffusion4j.tensor.profile.Profiler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +22,16 @@ public final class Backends {
         return List.copyOf(list);
     }
 
-    /** The backend of {@code device}, opened on first use; an error lists what exists otherwise. */
+    /**
+     * The backend of {@code device}, opened on first use; an error lists what exists otherwise.
+     * With profiling on ({@link Profiler}) the backend comes wrapped in a timing decorator.
+     */
     public static Backend get(Device device) {
         Backend b = OPEN.get(device);
         if (b != null) return b;
         for (BackendProvider p : PROVIDERS) {
             if (p.devices().contains(device)) {
-                return OPEN.computeIfAbsent(device, p::open);
+                return OPEN.computeIfAbsent(device, d -> Profiler.wrap(p.open(d)));
             }
         }
         throw new IllegalArgumentException("no backend for device '" + device + "'; available: " + available());

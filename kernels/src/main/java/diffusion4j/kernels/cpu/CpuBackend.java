@@ -31,6 +31,10 @@ public final class CpuBackend implements Backend {
         return selfCheck;
     }
 
+    @Override public void synchronize() {
+        // Every op, threads included, has finished when it returns.
+    }
+
     @Override public String name() {
         return "cpu";
     }

@@ -45,6 +45,11 @@ public final class OpenClBackend implements Backend {
         return device;
     }
 
+    /** Drains the in-order queue: every kernel enqueued so far has run. */
+    @Override public void synchronize() {
+        rt.finish();
+    }
+
     // ---- storage ------------------------------------------------------------------------------
 
     @Override public Storage allocate(int length) {

@@ -26,6 +26,10 @@ import static diffusion4j.tensor.reference.Strided.storeOrNull;
  * backend.
  */
 public final class ReferenceBackend implements Backend {
+    @Override public void synchronize() {
+        // Every op has finished when it returns.
+    }
+
     @Override public String name() {
         return "reference";
     }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The one comparison command (docs/performance.md): on this machine, in one go, runs
+#   1. the diffusion4j JMH benchmarks of the compared cases (benchmarks/run.sh, JSON out),
+#   2. the same cases in PyTorch (tools/perf/torch_bench.py, 2 threads, OPENBLAS_CORETYPE=SKYLAKEX),
+#   3. 200 UNet-stage training steps in a fresh JVM and a fresh Python process, for peak RSS,
+#   4. the per-op profile of a few UNet-stage steps (where a step's time goes),
+# then prints the machine and a markdown table (tools/perf/join.py). Everything is also kept under
+# tools/perf/results/<date>_<time>/. About 10-12 minutes on 2 cores. Timings, not tests: nothing fails on a number.
+#
+#   tools/perf/compare.sh                 # everything
+#   RSS_STEPS=200 tools/perf/compare.sh   # the issue's 200 steps for peak RSS (adds ~13 min at ~2 s a step per side on 2 cores)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$here/results/$(date +%Y-%m-%d_%H%M%S)"
+mkdir -p "$out"
+rss_steps="${RSS_STEPS:-40}"
+python=/usr/bin/python3
+export OPENBLAS_CORETYPE=SKYLAKEX
+
+# Same JDK lookup as benchmarks/run.sh (which also builds the jar when stale).
+java=""
+for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+  [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
+  v="$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+  if [[ -n "$v" && "${v%%.*}" -ge 25 ]]; then java="$cand/bin/java"; break; fi
+done
+[[ -n "$java" ]] || { echo "compare.sh: no JDK 25 found" >&2; exit 1; }
+
+{
+  echo "## Machine"
+  echo
+  echo '```'
+  lscpu | grep -E '^(Model name|CPU\(s\)|Thread\(s\) per core|Core\(s\) per socket|L2 cache|L3 cache|Flags)' \
+    | sed -E 's/^(Flags:\s+).*/\1(avx512f: '"$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"', fma: '"$(grep -qw fma /proc/cpuinfo && echo yes || echo no)"')/'
+  echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$java" -version 2>&1
+  echo "torch $($python -c 'import torch; print(torch.__version__)'), $(python3 --version 2>&1), OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE, torch threads 2"
+  echo '```'
+} | tee "$out/machine.md"
+
+echo "compare.sh: JMH (diffusion4j) ..." >&2
+"$root/benchmarks/run.sh" --json "$out/jmh.json" \
+  'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward$' 'AttentionBenchmark.forwardBackward$' \
+  'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 > "$out/jmh.log" 2>&1 \
+  || { tail -30 "$out/jmh.log" >&2; exit 1; }
+
+echo "compare.sh: PyTorch ..." >&2
+"$python" "$here/torch_bench.py" --json "$out/torch.json" 2> "$out/torch.log"
+
+jar="$root/benchmarks/target/benchmarks.jar"
+jvm=("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$jar")
+echo "compare.sh: peak RSS over $rss_steps steps ..." >&2
+"${jvm[@]}" diffusion4j.benchmarks.UNetStepRunner rss "$rss_steps" 2>/dev/null | tail -1 > "$out/java_rss.json"
+"$python" "$here/torch_bench.py" --rss "$rss_steps" > "$out/torch_rss.json"
+
+echo "compare.sh: per-op profile ..." >&2
+"${jvm[@]}" diffusion4j.benchmarks.UNetStepRunner profile 3 2>/dev/null > "$out/profile.md"
+
+{
+  echo
+  echo "## Results"
+  echo
+  "$python" "$here/join.py" "$out/jmh.json" "$out/torch.json" "$out/java_rss.json" "$out/torch_rss.json"
+  echo
+  echo "## Per-op profile of the UNet-stage step (diffusion4j, cpu)"
+  echo
+  cat "$out/profile.md"
+} | tee "$out/results.md"
+echo "compare.sh: all outputs in $out" >&2

@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Joins the JMH JSON (diffusion4j) and torch_bench.py's JSON into the markdown comparison table
+printed by tools/perf/compare.sh. Usage: join.py JMH.json TORCH.json [JAVA_RSS.json TORCH_RSS.json]
+
+Median: JMH's average-time mode gives one mean per measured iteration; the median of those
+iterations is the diffusion4j figure. PyTorch's is the median of single timed calls.
+Ratio = PyTorch ms / diffusion4j ms: above 1 means diffusion4j is faster.
+"""
+import json
+import statistics
+import sys
+
+# JMH benchmark method -> (case label, name of its shape @Param)
+METHODS = {
+    "GemmBenchmark.matmul": ("gemm", "size"),
+    "Conv2dBenchmark.forward": ("conv2d fwd", "convShape"),
+    "Conv2dBenchmark.forwardBackward": ("conv2d fwd+bwd", "convShape"),
+    "GroupNormBenchmark.forwardBackward": ("groupnorm fwd+bwd", "normShape"),
+    "AttentionBenchmark.forwardBackward": ("attention fwd+bwd", "attnShape"),
+    "UNetStepBenchmark.trainStep": ("unet step", "stageShape"),
+}
+# The target per case: the ratio PyTorch/diffusion4j the case should reach (1.0: as fast as PyTorch).
+TARGET_RATIO = 1.0
+
+
+def jmh_cases(path):
+    cases, peak = {}, None
+    for r in json.load(open(path)):
+        method = r["benchmark"].rsplit(".", 2)
+        method = method[-2] + "." + method[-1]
+        raw = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
+        gflops = r.get("secondaryMetrics", {}).get("gflops", {}).get("score")
+        if method == "FmaPeakBenchmark.fmaPeak":
+            peak = gflops
+            continue
+        if method not in METHODS:
+            continue
+        label, param = METHODS[method]
+        cases[f"{label} {r['params'][param]}"] = {"median_ms": statistics.median(raw), "gflops": gflops}
+    return cases, peak
+
+
+def fmt(v, spec):
+    return "n/a" if v is None else format(v, spec)
+
+
+def main(argv):
+    d4j, peak = jmh_cases(argv[1])
+    torch = json.load(open(argv[2]))["cases"]
+    print(f"Measured FMA peak (FmaPeakBenchmark, all backend threads): {fmt(peak, '.1f')} GFLOP/s\n")
+    print("| case | diffusion4j median ms | PyTorch median ms | ratio PyTorch/d4j | target | met | d4j GFLOP/s | % of FMA peak |")
+    print("| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: |")
+    keys = list(d4j) + [k for k in torch if k not in d4j]
+    for k in keys:
+        a, b = d4j.get(k, {}), torch.get(k, {})
+        ms_a, ms_b = a.get("median_ms"), b.get("median_ms")
+        ratio = ms_b / ms_a if ms_a and ms_b else None
+        met = "n/a" if ratio is None else ("yes" if ratio >= TARGET_RATIO else "no")
+        g = a.get("gflops")
+        pct = 100 * g / peak if g and peak else None
+        print(f"| {k} | {fmt(ms_a, '.2f')} | {fmt(ms_b, '.2f')} | {fmt(ratio, '.2f')} | >= {TARGET_RATIO:.1f} | {met} "
+              f"| {fmt(g, '.1f')} | {fmt(pct, '.0f')}{'%' if pct is not None else ''} |")
+    if len(argv) > 4:
+        jr, tr = json.load(open(argv[3])), json.load(open(argv[4]))
+        print(f"\nPeak resident memory over {jr['steps']} UNet-stage training steps ({jr['shape']}), each in a fresh process:\n")
+        print("| | peak RSS MiB | median step ms (in that run) |")
+        print("| --- | ---: | ---: |")
+        print(f"| diffusion4j (VmHWM) | {jr['peak_rss_mib']:.0f} | {jr['median_step_ms']:.1f} |")
+        print(f"| PyTorch (ru_maxrss) | {tr['peak_rss_mib']:.0f} | {tr['median_step_ms']:.1f} |")
+        print(f"| ratio d4j/PyTorch | {jr['peak_rss_mib'] / tr['peak_rss_mib']:.2f} | |")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
