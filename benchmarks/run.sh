@@ -7,6 +7,8 @@
 #   benchmarks/run.sh Gemm -p size=1024                # a regex and a parameter, passed through to JMH
 #   benchmarks/run.sh --json /tmp/r.json Conv2d.forward -wi 1 -i 1 -r 1s
 #   benchmarks/run.sh --rebuild -p device=reference    # force a rebuild; time another backend
+#   benchmarks/run.sh -p device=cpu,opencl:0 Gemm      # OpenCL too (validated against the cpu backend)
+#   (the GPU suite's command line is in docs/benchmarks.md, "The GPU suite")
 #
 # Own options (must come first): --json PATH (where JMH's JSON goes), --rebuild. Everything else
 # goes to JMH unchanged (`benchmarks/run.sh -h` lists JMH's options).

@@ -12,17 +12,18 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Group norm with 32 groups and an affine gamma/beta, as in every UNet block. {@code forward} times
  * {@link Functional#groupNorm}; {@code forwardBackward} adds {@link Functional#groupNormBackward}
- * from the saved mean and rstd. Memory-bound, so no flop count: read the time against the bytes
- * (forward reads x once or twice and writes y; backward reads dy and x and writes dx).
+ * from the saved mean and rstd. Memory-bound, so the work declared is bytes ({@link #forwardBytes},
+ * {@link #backwardBytes}), reported as GB/s by {@link FlopProfiler}.
  *
- * <p>Validation: the reference is cheap here (a few passes over ~1M elements), so every output (y,
- * mean, rstd, dx, dgamma, dbeta) is compared in full.
+ * <p>Validation: the oracle is cheap here (a few passes over the input: 1M elements by default,
+ * 16.8M for the GPU shape 64x256x32x32), so every output (y, mean, rstd, dx, dgamma, dbeta) is
+ * compared in full.
  */
 public class GroupNormBenchmark extends KernelBenchmark {
     static final int GROUPS = 32;
     static final float EPS = 1e-5f;
 
-    /** N x C x H x W; C must be a multiple of 32. */
+    /** N x C x H x W; C must be a multiple of 32. GPU suite: {@code -p normShape=64x256x32x32}. */
     @Param({"32x128x16x16", "32x256x8x8"})
     public String normShape;
 
@@ -52,7 +53,29 @@ public class GroupNormBenchmark extends KernelBenchmark {
         worst = Math.max(worst, Validation.check(what("dx"), gotGrads.dx(), refGrads.dx()));
         worst = Math.max(worst, Validation.check(what("dgamma"), gotGrads.dgamma(), refGrads.dgamma()));
         worst = Math.max(worst, Validation.check(what("dbeta"), gotGrads.dbeta(), refGrads.dbeta()));
-        Validation.report("groupNorm " + normShape + " on " + device, worst);
+        Validation.report("groupNorm " + normShape + " on " + checkedOn(), worst);
+
+        long n = xShape[0], elements = n * c * xShape[2] * xShape[3];
+        FlopProfiler.declareBytes(GroupNormBenchmark.class, "forward", forwardBytes(elements, c, n * GROUPS));
+        FlopProfiler.declareBytes(GroupNormBenchmark.class, "forwardBackward",
+                forwardBytes(elements, c, n * GROUPS) + backwardBytes(elements, c, n * GROUPS));
+    }
+
+    /**
+     * Minimum traffic of the forward op: read x, gamma, beta; write y, mean, rstd (float32). A
+     * kernel that reads x twice (statistics, then normalization) is charged for it in time.
+     *
+     * @param elements N C H W
+     * @param channels C
+     * @param blocks   N groups, the count of mean and rstd values
+     */
+    static double forwardBytes(long elements, long channels, long blocks) {
+        return Float.BYTES * (2.0 * elements + 2.0 * channels + 2.0 * blocks);
+    }
+
+    /** Minimum traffic of the backward op: read dy, x, mean, rstd, gamma; write dx, dgamma, dbeta. */
+    static double backwardBytes(long elements, long channels, long blocks) {
+        return Float.BYTES * (3.0 * elements + 3.0 * channels + 2.0 * blocks);
     }
 
     private String what(String output) {
@@ -65,6 +88,7 @@ public class GroupNormBenchmark extends KernelBenchmark {
         bh.consume(n.y());
         bh.consume(n.mean());
         bh.consume(n.rstd());
+        sync();
     }
 
     @Benchmark
@@ -75,5 +99,6 @@ public class GroupNormBenchmark extends KernelBenchmark {
         bh.consume(g.dx());
         bh.consume(g.dgamma());
         bh.consume(g.dbeta());
+        sync();
     }
 }

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * The same input data on two devices: {@code bench}, the backend being timed, and {@code ref}, the
- * reference backend that checks it. The values are drawn once on the host (not by either backend's
+ * oracle that checks it ({@link Validation#oracleFor}: the reference backend, or the CPU backend
+ * when {@code bench} is OpenCL). The values are drawn once on the host (not by either backend's
  * random kernel), so a bug in a backend's Philox cannot make both sides agree on wrong inputs.
  */
 record Twin(Tensor bench, Tensor ref) {
@@ -22,7 +23,7 @@ record Twin(Tensor bench, Tensor ref) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] data = new float[n];
         for (int i = 0; i < n; i++) data[i] = (float) (mean + std * r.nextGaussian());
-        return new Twin(Tensor.of(bench, data, shape), Tensor.of(Device.REFERENCE, data, shape));
+        return new Twin(Tensor.of(bench, data, shape), Tensor.of(Validation.oracleFor(bench), data, shape));
     }
 
     /** Standard normal values. */

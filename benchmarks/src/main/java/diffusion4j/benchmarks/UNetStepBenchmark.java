@@ -103,6 +103,6 @@ public class UNetStepBenchmark extends KernelBenchmark {
 
     @Benchmark
     public Tensor trainStep() {
-        return step.run();
+        return synced(step.run());
     }
 }

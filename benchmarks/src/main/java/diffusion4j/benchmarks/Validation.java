@@ -1,5 +1,6 @@
 package diffusion4j.benchmarks;
 
+import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Tensor;
 import java.util.Arrays;
@@ -13,6 +14,11 @@ import java.util.Locale;
  * whole expected tensor, not by each element, keeps elements that happen to land near zero (where
  * float rounding of a long sum dominates) from failing a correct kernel, while a real bug (a wrong
  * index, a missed tile) moves elements by O(rms) and fails by orders of magnitude.
+ *
+ * <p>The oracle depends on the device under test ({@link #oracleFor}): host backends are checked
+ * against the scalar double-precision reference; OpenCL against the CPU backend, as the benchmark
+ * issue asks ("validates against the CPU result first"), because the reference would take minutes
+ * on the GPU-sized shapes and the CPU backend is itself tested against the reference.
  */
 final class Validation {
     private Validation() {}
@@ -25,11 +31,20 @@ final class Validation {
     static final double TOLERANCE = 1e-3;
 
     /**
+     * The backend whose result a trial on {@code bench} is compared with: {@link Device#CPU} for an
+     * OpenCL device, {@link Device#REFERENCE} for everything else (cpu, reference, the test-only
+     * broken device), so a CPU trial is never checked against itself.
+     */
+    static Device oracleFor(Device bench) {
+        return bench.kind().equals("opencl") ? Device.CPU : Device.REFERENCE;
+    }
+
+    /**
      * Throws {@link IllegalStateException} unless {@code actual} matches {@code expected}.
      *
      * @param what     names the benchmark, shape and output, for the message
      * @param actual   any device, any layout; not modified
-     * @param expected any device (normally the reference), same shape; not modified
+     * @param expected any device (normally the oracle), same shape; not modified
      * @return the normalized error, for logging
      */
     static double check(String what, Tensor actual, Tensor expected, double tolerance) {

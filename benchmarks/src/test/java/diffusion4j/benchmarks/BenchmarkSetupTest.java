@@ -1,22 +1,30 @@
 package diffusion4j.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffusion4j.tensor.Device;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Runs every benchmark's {@code @Setup} (its validation) at small odd shapes. On the reference
- * device this still compares two different computations, the full op against the reference on
- * slices, so a wrong slice (dim, offset, or shape) fails it. On {@code broken} (see
- * {@link BrokenBackendProvider}) a wrong last element must stop the benchmark before timing.
+ * Runs every benchmark's {@code @Setup} (its validation) at small odd shapes on the host devices
+ * ({@link OpenClBenchmarkSetupTest} does opencl:0). On the reference device this still compares two
+ * different computations, the full op against the reference on slices, so a wrong slice (dim,
+ * offset, or shape) fails it. On {@code broken} (see {@link BrokenBackendProvider}) a wrong last
+ * element must stop the benchmark before timing, and every timed method must end by waiting for
+ * the backend.
  */
 class BenchmarkSetupTest {
     @AfterEach
@@ -24,9 +32,14 @@ class BenchmarkSetupTest {
         BrokenBackendProvider.CORRUPT.clear();
     }
 
-    /** The devices whose kernels are checked here: reference always, cpu once the kernels module serves it. */
+    /** Every device whose kernels are checked by some setup test: all available ones but the test-only broken device. */
     static Stream<String> devices() {
         return Device.available().stream().filter(d -> !d.equals(BrokenBackendProvider.BROKEN)).map(Device::toString);
+    }
+
+    /** The host devices (reference, cpu); OpenCL has its own class, which fails under CI when it cannot run. */
+    static Stream<String> hostDevices() {
+        return devices().filter(d -> !Device.parse(d).kind().equals("opencl"));
     }
 
     static GemmBenchmark gemm(String device) {
@@ -57,15 +70,39 @@ class BenchmarkSetupTest {
         return b;
     }
 
+    static ElementwiseBenchmark elementwise(String device) {
+        ElementwiseBenchmark b = new ElementwiseBenchmark();
+        b.device = device;
+        b.elements = 1001;
+        return b;
+    }
+
+    /** Every kernel benchmark at its small test shape on {@code device}. */
+    static List<KernelBenchmark> all(String device) {
+        return List.of(gemm(device), conv(device), groupNorm(device), attention(device), elementwise(device));
+    }
+
+    /** The benchmark's {@code @Setup}: what JMH runs before the first warm-up iteration. */
+    static void setup(KernelBenchmark bench) {
+        switch (bench) {
+            case GemmBenchmark g -> g.setup();
+            case Conv2dBenchmark c -> c.setup();
+            case GroupNormBenchmark n -> n.setup();
+            case AttentionBenchmark a -> a.setup();
+            case ElementwiseBenchmark e -> e.setup();
+            default -> throw new IllegalArgumentException(bench.toString());
+        }
+    }
+
     @ParameterizedTest
-    @MethodSource("devices")
+    @MethodSource("hostDevices")
     void gemmValidatesAndDeclaresTwoNCubed(String device) {
         gemm(device).setup();
         assertEquals(2.0 * 33 * 33 * 33, FlopProfiler.flopPerCall(GemmBenchmark.class.getName() + ".matmul"));
     }
 
     @ParameterizedTest
-    @MethodSource("devices")
+    @MethodSource("hostDevices")
     void convValidatesAndDeclaresThreePassesForBackward(String device) {
         conv(device).setup();
         double pass = 2.0 * 3 * 5 * 5 * 9 * 6 * 7;
@@ -74,18 +111,34 @@ class BenchmarkSetupTest {
     }
 
     @ParameterizedTest
-    @MethodSource("devices")
-    void groupNormValidates(String device) {
+    @MethodSource("hostDevices")
+    void groupNormValidatesAndDeclaresItsBytes(String device) {
         groupNorm(device).setup();
+        // by hand for 2x64x3x5 (1920 elements, 64 channels, 2*32 = 64 mean/rstd values), 4 bytes each:
+        // forward reads x, gamma, beta and writes y, mean, rstd; backward reads dy, x, mean, rstd, gamma
+        // and writes dx, dgamma, dbeta.
+        double forward = 4 * (1920 + 64 + 64 + 1920 + 64 + 64);
+        double backward = 4 * (1920 + 1920 + 64 + 64 + 64 + 1920 + 64 + 64);
+        assertEquals(forward, FlopProfiler.bytesPerCall(GroupNormBenchmark.class.getName() + ".forward"));
+        assertEquals(forward + backward, FlopProfiler.bytesPerCall(GroupNormBenchmark.class.getName() + ".forwardBackward"));
     }
 
     @ParameterizedTest
-    @MethodSource("devices")
+    @MethodSource("hostDevices")
     void attentionValidatesAndDeclaresUsefulMatmuls(String device) {
         attention(device).setup();
         double matmul = 2.0 * 5 * 7 * 7 * 4;
         assertEquals(2 * matmul, FlopProfiler.flopPerCall(AttentionBenchmark.class.getName() + ".forward"));
         assertEquals(6 * matmul, FlopProfiler.flopPerCall(AttentionBenchmark.class.getName() + ".forwardBackward"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("hostDevices")
+    void elementwiseValidatesAndDeclaresTwoAndThreeFloatsPerElement(String device) {
+        elementwise(device).setup();
+        assertEquals(2.0 * 4 * 1001, FlopProfiler.bytesPerCall(ElementwiseBenchmark.class.getName() + ".silu"));
+        assertEquals(3.0 * 4 * 1001, FlopProfiler.bytesPerCall(ElementwiseBenchmark.class.getName() + ".add"));
+        assertEquals(null, FlopProfiler.flopPerCall(ElementwiseBenchmark.class.getName() + ".silu"));
     }
 
     /** A benchmark, the backend op to corrupt, and the output and slice the failure must name. */
@@ -99,22 +152,53 @@ class BenchmarkSetupTest {
                 Arguments.of(groupNorm(broken), "groupNorm", "2x64x3x5 y"),
                 Arguments.of(groupNorm(broken), "groupNormBackward", "2x64x3x5 dx"),
                 Arguments.of(attention(broken), "attention", "out (rows 3..4)"),
-                Arguments.of(attention(broken), "attentionBackward", "dq (rows 3..4)"));
+                Arguments.of(attention(broken), "attentionBackward", "dq (rows 3..4)"),
+                Arguments.of(elementwise(broken), "unary", "silu n=1001"),
+                Arguments.of(elementwise(broken), "binary", "add n=1001"));
     }
 
     @ParameterizedTest
     @MethodSource("corruptions")
     void aWrongLastElementStopsTheBenchmark(KernelBenchmark bench, String op, String named) {
         BrokenBackendProvider.CORRUPT.add(op);
-        Runnable setup = switch (bench) {
-            case GemmBenchmark g -> g::setup;
-            case Conv2dBenchmark c -> c::setup;
-            case GroupNormBenchmark n -> n::setup;
-            case AttentionBenchmark a -> a::setup;
-            default -> throw new IllegalArgumentException(bench.toString());
-        };
-        IllegalStateException e = assertThrows(IllegalStateException.class, setup::run);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> setup(bench));
         assertTrue(e.getMessage().startsWith("validation failed: ") && e.getMessage().contains(named), e.getMessage());
+    }
+
+    /**
+     * Every {@code @Benchmark} method's last backend call is {@code synchronize}: otherwise an
+     * asynchronous backend would be timed enqueueing, not computing. The broken device (the
+     * reference, uncorrupted here) records the name of each backend method called.
+     */
+    @Test
+    void everyTimedMethodEndsBySynchronizing() throws Exception {
+        Blackhole bh = new Blackhole("Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+        int timed = 0;
+        for (KernelBenchmark bench : all(BrokenBackendProvider.BROKEN.toString())) {
+            setup(bench);
+            for (Method m : bench.getClass().getMethods()) {
+                if (!m.isAnnotationPresent(Benchmark.class)) continue;
+                BrokenBackendProvider.lastCall = null;
+                Object[] args = Arrays.stream(m.getParameterTypes()).map(t -> t == Blackhole.class ? bh : null).toArray();
+                m.invoke(bench, args);
+                assertEquals("synchronize", BrokenBackendProvider.lastCall, bench.getClass().getSimpleName() + "." + m.getName());
+                timed++;
+            }
+        }
+        assertEquals(9, timed, "gemm 1, conv 2, group norm 2, attention 2, elementwise 2 timed methods");
+        bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
+    }
+
+    @Test
+    void theOracleIsTheCpuBackendForOpenClAndTheReferenceOtherwise() {
+        assertEquals(Device.CPU, Validation.oracleFor(Device.opencl(0)));
+        assertEquals(Device.CPU, Validation.oracleFor(Device.opencl(2)));
+        assertEquals(Device.REFERENCE, Validation.oracleFor(Device.CPU));
+        assertEquals(Device.REFERENCE, Validation.oracleFor(Device.REFERENCE));
+        assertEquals(Device.REFERENCE, Validation.oracleFor(BrokenBackendProvider.BROKEN));
+        GemmBenchmark g = gemm("cpu");
+        assertEquals("cpu against reference", g.checkedOn());
+        assertFalse(gemm("opencl:1").checkedOn().contains("reference"), gemm("opencl:1").checkedOn());
     }
 
     @Test

@@ -25,6 +25,9 @@ public final class BrokenBackendProvider implements BackendProvider {
     /** Names of {@link Backend} methods whose outputs get corrupted. */
     static final Set<String> CORRUPT = new CopyOnWriteArraySet<>();
 
+    /** The name of the last {@link Backend} method called on this device: tests check timed methods end with "synchronize". */
+    static volatile String lastCall;
+
     @Override public List<Device> devices() {
         return List.of(BROKEN);
     }
@@ -32,6 +35,7 @@ public final class BrokenBackendProvider implements BackendProvider {
     @Override public Backend open(Device device) {
         Backend real = new ReferenceBackend();
         InvocationHandler h = (proxy, method, args) -> {
+            lastCall = method.getName();
             if (method.getName().equals("device")) return BROKEN;
             if (method.getName().equals("name")) return "broken";
             Object out;

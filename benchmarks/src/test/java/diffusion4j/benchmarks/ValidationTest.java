@@ -67,10 +67,38 @@ class ValidationTest {
     }
 
     @Test
+    void shapeParamTakesTheGpuShapesAndRefusesOverflow() {
+        assertArrayEquals(new int[] {128, 1024, 64}, ShapeParam.parse("128x1024x64", "B", "L", "D"));
+        assertArrayEquals(new int[] {32, 4096, 64}, ShapeParam.parse("32x4096x64", "B", "L", "D"));
+        assertArrayEquals(new int[] {64, 256, 32, 32}, ShapeParam.parse("64x256x32x32", "N", "C", "H", "W"));
+        // 2^31 elements (and a product that would wrap a long if multiplied out unchecked) is refused by name.
+        assertEquals("shape '128x4096x4096' has more than 2^31-1 elements",
+                assertThrows(IllegalArgumentException.class, () -> ShapeParam.parse("128x4096x4096", "B", "L", "D")).getMessage());
+        assertEquals("shape '65536x65536x65536x65536' has more than 2^31-1 elements",
+                assertThrows(IllegalArgumentException.class, () -> ShapeParam.parse("65536x65536x65536x65536", "N", "C", "H", "W")).getMessage());
+    }
+
+    @Test
+    void attentionChecksOneRowPerEdgeOnlyPastTheBudget() {
+        // 12 L^2 D: 0.8 GFLOP at L = 1024, D = 64 (two rows); 12.9 GFLOP at L = 4096 (one row).
+        assertEquals(2, AttentionBenchmark.validationRows(1024, 64));
+        assertEquals(1, AttentionBenchmark.validationRows(4096, 64));
+        assertEquals(2, AttentionBenchmark.validationRows(7, 4));
+    }
+
+    @Test
     void gflopsFromTimePerCall() {
         // 2 n^3 for n = 1000 is 2e9 flop; at 100 ms per call that is 20 GFLOP/s, whatever unit the time is in.
         assertEquals(20.0, FlopProfiler.gflops(2e9, 100, TimeUnit.MILLISECONDS), 1e-9);
         assertEquals(20.0, FlopProfiler.gflops(2e9, 0.1, TimeUnit.SECONDS), 1e-9);
         assertEquals(20.0, FlopProfiler.gflops(2e9, 1e5, TimeUnit.MICROSECONDS), 1e-9);
+    }
+
+    @Test
+    void gbpsFromTimePerCall() {
+        // add of 8M floats moves 3 * 4 * 2^23 = 100.7 MB; at 50 us per call that is 2013 GB/s (decimal GB).
+        double bytes = 3.0 * 4 * (1 << 23);
+        assertEquals(bytes / 50e-6 / 1e9, FlopProfiler.gbps(bytes, 50, TimeUnit.MICROSECONDS), 1e-9);
+        assertEquals(2013.265920, FlopProfiler.gbps(bytes, 0.05, TimeUnit.MILLISECONDS), 1e-6);
     }
 }
