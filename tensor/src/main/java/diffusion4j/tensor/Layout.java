@@ -49,6 +49,28 @@ public final class Layout {
         return true;
     }
 
+    /**
+     * The same elements, in the same order, in as few dims as possible: size-1 dims dropped and
+     * neighbours merged where {@code stride[i] == stride[i+1] * shape[i+1]}. A dense layout becomes
+     * rank 1 with stride 1 (rank 0 when it holds one element), so kernels walk views in long runs.
+     */
+    public Layout coalesce() {
+        int[] s = new int[shape.length], st = new int[shape.length];
+        int r = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) continue;
+            if (r > 0 && st[r - 1] == strides[i] * shape[i]) {
+                s[r - 1] *= shape[i];
+                st[r - 1] = strides[i];
+            } else {
+                s[r] = shape[i];
+                st[r] = strides[i];
+                r++;
+            }
+        }
+        return new Layout(Arrays.copyOf(s, r), Arrays.copyOf(st, r), offset);
+    }
+
     /** Storage index of the element at {@code index}. */
     public int offsetOf(int... index) {
         if (index.length != shape.length) {

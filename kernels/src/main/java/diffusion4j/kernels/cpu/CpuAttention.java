@@ -6,6 +6,7 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 import static diffusion4j.kernels.cpu.GemmPacking.panels;
 
+import diffusion4j.tensor.AttentionShape;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Layout;
@@ -49,13 +50,8 @@ public final class CpuAttention {
     /** Sizes of one call: q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv). */
     private record Dims(int b, int lq, int lk, int d, int dv) {
         static Dims of(Tensor q, Tensor k, Tensor v) {
-            int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
-            if (qs.length != 3 || ks.length != 3 || vs.length != 3 || ks[0] != qs[0] || vs[0] != qs[0]
-                    || ks[2] != qs[2] || vs[1] != ks[1]) {
-                throw new IllegalArgumentException("attention: expected q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv), got "
-                        + Shapes.format(qs) + ", " + Shapes.format(ks) + ", " + Shapes.format(vs));
-            }
-            return new Dims(qs[0], qs[1], ks[1], qs[2], vs[2]);
+            AttentionShape s = AttentionShape.of(q, k, v);
+            return new Dims(s.b(), s.lq(), s.lk(), s.d(), s.dv());
         }
 
         int dPad() { return panels(d, NR) * NR; }

@@ -26,20 +26,8 @@ final class Strided {
         }
 
         static Dims of(int[] shape, int[] strides, int offset) {
-            int[] s = new int[shape.length], st = new int[shape.length];
-            int r = 0;
-            for (int i = 0; i < shape.length; i++) {
-                if (shape[i] == 1) continue;
-                if (r > 0 && st[r - 1] == strides[i] * shape[i]) {
-                    s[r - 1] *= shape[i];
-                    st[r - 1] = strides[i];
-                } else {
-                    s[r] = shape[i];
-                    st[r] = strides[i];
-                    r++;
-                }
-            }
-            return new Dims(Arrays.copyOf(s, r), Arrays.copyOf(st, r), offset);
+            Layout c = new Layout(shape, strides, offset).coalesce();
+            return new Dims(c.shape(), c.strides(), c.offset());
         }
 
         /** True when the elements are one dense run from {@link #offset()} on. */

@@ -1,5 +1,6 @@
 package diffusion4j.kernels.opencl;
 
+import diffusion4j.tensor.AttentionShape;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Shapes;
@@ -21,13 +22,8 @@ public final class ClAttention {
     /** Sizes of one call: q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv). */
     private record Dims(int b, int lq, int lk, int d, int dv) {
         static Dims of(Tensor q, Tensor k, Tensor v) {
-            int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
-            if (qs.length != 3 || ks.length != 3 || vs.length != 3 || ks[0] != qs[0] || vs[0] != qs[0]
-                    || ks[2] != qs[2] || vs[1] != ks[1]) {
-                throw new IllegalArgumentException("attention: expected q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv), got "
-                        + Shapes.format(qs) + ", " + Shapes.format(ks) + ", " + Shapes.format(vs));
-            }
-            Dims n = new Dims(qs[0], qs[1], ks[1], qs[2], vs[2]);
+            AttentionShape s = AttentionShape.of(q, k, v);
+            Dims n = new Dims(s.b(), s.lq(), s.lk(), s.d(), s.dv());
             if (n.d > MAX_HEAD || n.dv > MAX_HEAD) {
                 throw new IllegalArgumentException("attention: the OpenCL kernels support head sizes up to " + MAX_HEAD
                         + ", got D=" + n.d + " and Dv=" + n.dv + "; run this op on the CPU backend or split the head");

@@ -19,19 +19,9 @@ final class ClLaunch {
      * so a dense view becomes rank 1, stride 1 (the kernels' contiguous fast path).
      */
     static int[] meta(int[] shape, int[] strides, int offset) {
-        int[] s = new int[shape.length], st = new int[shape.length];
-        int r = 0;
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] == 1) continue;
-            if (r > 0 && st[r - 1] == strides[i] * shape[i]) {
-                s[r - 1] *= shape[i];
-                st[r - 1] = strides[i];
-            } else {
-                s[r] = shape[i];
-                st[r] = strides[i];
-                r++;
-            }
-        }
+        Layout c = new Layout(shape, strides, offset).coalesce();
+        int r = c.rank();
+        int[] s = c.shape(), st = c.strides();
         int[] m = new int[2 * r + 2];
         m[0] = r;
         System.arraycopy(s, 0, m, 1, r);
