@@ -5,18 +5,31 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmPacking.panels;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * Single-precision GEMM with the GotoBLAS/BLIS loop nest, the one matrix product every heavy CPU
  * kernel (matmul, conv, attention) runs on.
  *
  * <pre>
- * for jc in N step NC            B block (KC x NC) lives in L3
- *   for pc in K step KC          pack B into NR panels (threads split the panels)
- *     for ic in M step M_CHUNK   pack A into MR panels (threads split the panels)
- *       parallel over (MC block of A, group of B panels):
- *         for jr: for ir: GemmKernel.tile   B panel (KC x NR) stays in L1, A block (MC x KC) in L2
+ * serial:                          parallel:
+ * for jc in N step NC              for jc in N step ncShared      slab of B, all of K (up to 16 MiB)
+ *   for pc in K step KC              pack the slab once (threads take groups of NR panels)
+ *     pack B (KC x NC)               threads take tasks (MC row block [x column chunk]) as they go:
+ *     for ic in M step MC              for pc in K step KC: pack A (MC x KC), then
+ *       pack A (MC x KC)
+ *       for jr: for ir: GemmKernel.tile
  * </pre>
+ * With KC = 1024 the A block (MC x KC, 480 KiB) and the B micro-panel being reused (KC x NR,
+ * 128 KiB) sit in the 1 MiB L2, and A micro-panels (MR x KC) stream through L1.
+ *
+ * <p>A parallel product forks twice (pack B, compute) and has no barrier between tasks: a thread
+ * that loses its core to another process just takes fewer tasks. Which thread computes a task
+ * does not change its arithmetic: every element of C is summed in the same order (KC blocks in
+ * ascending order, k ascending inside the micro-kernel, then added to C) on any thread count and
+ * any schedule, so results are bitwise reproducible and identical to the serial path
+ * ({@code CpuMatmulTest.parallelPathBitwiseEqualsSerialSlices}).
  * Packing reads any strides, so transposed or broadcast operands are never copied beforehand.
  * Pack buffers belong to the calling thread (ThreadLocal) and are reused across calls; a call made
  * from inside a {@link Parallel} body runs serially on that thread with its own buffers.
@@ -24,19 +37,29 @@ import java.util.Arrays;
 public final class Gemm {
     private Gemm() {}
 
-    /** Depth of one packed block: A and B panels of this depth fit L1 (B) and L2 (A block). */
-    static final int KC = 256;
-    /** Rows of A per compute task: MC x KC floats (96 KiB) sit in a core's L2 with room to spare. */
-    static final int MC = 16 * MR;
-    /** Columns of B per packed block: KC x NC floats (4 MiB) in the shared L3. */
-    static final int NC = NR * Math.max(1, 4096 / NR);
-    /** Rows of A packed at once, bounding the shared A buffer (KC x M_CHUNK floats). */
-    static final int M_CHUNK = 16 * MC;
+    // Block sizes for Zen 5 (48 KiB L1d, 1 MiB L2 per core, 32 MiB L3); the system properties
+    // exist for tuning runs only. KC is deep on purpose: every KC block is one more pass of
+    // loading and storing all of C (a cache miss per tile row), and on this machine L2 feeds the
+    // B micro-panel fast enough. Paired A/B runs (docs/performance.md, GEMM): KC 512 beat 256 by
+    // about 5%, 768 beat 512 by 5%, 1024 beat 768 by 7-14%; 2048 was no better than 1024.
+    // MC 60 / 240 measured within noise of 120.
+
+    /** Depth of one packed block: A block (MC x KC, 480 KiB) and a B micro-panel (KC x NR, 128 KiB) in L2. */
+    static final int KC = Math.max(1, Integer.getInteger("diffusion4j.gemm.kc", 1024));
+    /** Rows of A per packed block; also the parallel grain. */
+    static final int MC = MR * Math.max(1, Integer.getInteger("diffusion4j.gemm.mc", 120) / MR);
+    /** Serial path: columns of B per packed block, KC x NC floats (4 MiB) in L3. */
+    static final int NC = NR * Math.max(1, Integer.getInteger("diffusion4j.gemm.nc", (1 << 20) / KC) / NR);
+    /** Parallel path: floats of B packed at once (K x ncShared), shared by the threads (16 MiB). */
+    static final int SHARED_B = 1 << 22;
+    /** B panels per packing task in the parallel path. */
+    private static final int PACK_GROUP = 4;
     /** Below this many multiply-adds, a product stays on one thread (fork/join would dominate). */
     static final long PARALLEL_WORK = 1L << 20;
 
     private static final class Buffers {
         float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
 
         float[] a(int n) {
             return a.length >= n ? a : (a = new float[n]);
@@ -66,51 +89,95 @@ public final class Gemm {
             if (!accumulate) for (int i = 0; i < M; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + N, 0f);
             return;
         }
-        boolean parallel = (long) M * N * K >= PARALLEL_WORK;
+        int threads = Parallel.threads();
+        if ((long) M * N * K < PARALLEL_WORK || threads == 1) {
+            serial(accumulate, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc);
+            return;
+        }
+        Buffers buf = BUFFERS.get();
+        int ncShared = Math.max(NR, Math.min(panels(N, NR), SHARED_B / (NR * K)) * NR);
+        // Row blocks of at most MC rows, as many as a multiple of the thread count, sizes within one
+        // panel of each other: 1024 rows as 8 blocks of 120 and one of 64 would leave one thread
+        // about 6% more work than the other.
+        int mPanels = panels(M, MR), mBlocks = Math.min(mPanels, threads * panels(mPanels, threads * (MC / MR)));
+        for (int jc = 0; jc < N; jc += ncShared) {
+            int nc = Math.min(ncShared, N - jc), nPanels = panels(nc, NR);
+            float[] bp = buf.b(nPanels * NR * K);
+            int bBase = bOff + jc * bColStride;
+            int groups = panels(nPanels, PACK_GROUP);
+            dynamic(groups, g -> {
+                int p0 = g * PACK_GROUP, p1 = Math.min(nPanels, p0 + PACK_GROUP);
+                for (int pc = 0; pc < K; pc += KC) {
+                    GemmPacking.packBPanels(p0, p1, nc, Math.min(KC, K - pc), b, bBase + pc * bRowStride,
+                            bRowStride, bColStride, bp, pc * nPanels * NR);
+                }
+            });
+            // Few row blocks (small M): also cut the columns, so there are a few tasks per thread
+            // to balance; each such task packs its A block itself (A is small then).
+            int nChunks = mBlocks >= 4 * threads ? 1 : Math.min(nPanels, panels(4 * threads, mBlocks));
+            int cBase = cOff + jc;
+            dynamic(mBlocks * nChunks, t -> {
+                Buffers own = BUFFERS.get();
+                int mb = t / nChunks, ch = t % nChunks;
+                int ic = (int) ((long) mb * mPanels / mBlocks) * MR, mc = Math.min(M, (int) ((long) (mb + 1) * mPanels / mBlocks) * MR) - ic;
+                int np0 = (int) ((long) ch * nPanels / nChunks), np1 = (int) ((long) (ch + 1) * nPanels / nChunks);
+                for (int pc = 0; pc < K; pc += KC) {
+                    rowBlock(accumulate || pc > 0, mc, nc, Math.min(KC, K - pc), a, aOff + ic * aRowStride + pc * aColStride,
+                            aRowStride, aColStride, bp, pc * nPanels * NR, np0, np1, c, cBase + ic * ldc, ldc, own);
+                }
+            });
+        }
+    }
+
+    /**
+     * Runs {@code body} for every task in {@code [0, tasks)} on all threads, each thread taking the
+     * next task as it finishes one. On a shared machine a thread can lose its core for a whole
+     * scheduler slice (milliseconds, the length of a whole 1024 product); a static split would
+     * make the other thread wait for it, here that thread just takes fewer tasks. Safe for
+     * reproducibility because a task's arithmetic does not depend on which thread runs it.
+     */
+    private static void dynamic(int tasks, IntConsumer body) {
+        AtomicInteger next = new AtomicInteger();
+        Parallel.range(Parallel.threads(), (t0, t1) -> {
+            for (int t; (t = next.getAndIncrement()) < tasks; ) body.accept(t);
+        });
+    }
+
+    /** The classic loop nest on the calling thread (arguments as {@link #sgemm}). */
+    private static void serial(boolean accumulate, int M, int N, int K,
+                               float[] a, int aOff, int aRowStride, int aColStride,
+                               float[] b, int bOff, int bRowStride, int bColStride,
+                               float[] c, int cOff, int ldc) {
         Buffers buf = BUFFERS.get();
         for (int jc = 0; jc < N; jc += NC) {
             int nc = Math.min(NC, N - jc), nPanels = panels(nc, NR);
             for (int pc = 0; pc < K; pc += KC) {
                 int kc = Math.min(KC, K - pc);
                 float[] bp = buf.b(nPanels * NR * kc);
-                int bBase = bOff + pc * bRowStride + jc * bColStride;
-                Parallel.range(nPanels, parallel ? 1 : nPanels, (p0, p1) ->
-                        GemmPacking.packBPanels(p0, p1, nc, kc, b, bBase, bRowStride, bColStride, bp, 0));
-                boolean acc = accumulate || pc > 0;
-                for (int ic = 0; ic < M; ic += M_CHUNK) {
-                    int mc = Math.min(M_CHUNK, M - ic), mPanels = panels(mc, MR);
-                    float[] ap = buf.a(mPanels * MR * kc);
-                    int aBase = aOff + ic * aRowStride + pc * aColStride;
-                    Parallel.range(mPanels, parallel ? 1 : mPanels, (p0, p1) ->
-                            GemmPacking.packAPanels(p0, p1, mc, kc, a, aBase, aRowStride, aColStride, ap, 0));
-                    computeGrid(mc, nc, kc, ap, bp, c, cOff + ic * ldc + jc, ldc, acc, parallel);
+                GemmPacking.packBPanels(0, nPanels, nc, kc, b, bOff + pc * bRowStride + jc * bColStride,
+                        bRowStride, bColStride, bp, 0);
+                for (int ic = 0; ic < M; ic += MC) {
+                    rowBlock(accumulate || pc > 0, Math.min(MC, M - ic), nc, kc, a, aOff + ic * aRowStride + pc * aColStride,
+                            aRowStride, aColStride, bp, 0, 0, nPanels, c, cOff + ic * ldc + jc, ldc, buf);
                 }
             }
         }
     }
 
     /**
-     * Splits one packed (mc x kc) * (kc x nc) product into tasks of one MC block of A times a group
-     * of B panels, enough tasks to keep every thread busy even when M is a single block.
+     * Packs an (mc x kc) block of A into {@code buf.a} and multiplies it by B panels
+     * {@code [np0, np1)} of an already packed (kc x nc) block ({@code bp} from {@code bo}, NR
+     * panels of {@code NR*kc} floats).
+     *
+     * @param c written (or added to when {@code acc}): rows [0, mc) of the block at {@code co},
+     *          the columns of those panels
      */
-    private static void computeGrid(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
-                                    boolean acc, boolean parallel) {
-        int mPanels = panels(mc, MR), nPanels = panels(nc, NR);
-        int perBlock = MC / MR, mBlocks = panels(mPanels, perBlock);
-        // A multiple of the thread count, so contiguous task ranges hand every thread the same
-        // number of tasks (11 blocks on 2 threads would otherwise idle one thread 9% of the time).
-        int threads = Parallel.threads();
-        int nChunks = parallel ? Math.min(nPanels, threads * panels(panels(4 * threads, mBlocks), threads)) : 1;
-        int tasks = mBlocks * nChunks;
-        Parallel.range(tasks, parallel ? 1 : tasks, (t0, t1) -> {
-            float[] tile = new float[MR * NR];
-            for (int t = t0; t < t1; t++) {
-                int mb = t / nChunks, ch = t % nChunks;
-                int mp0 = mb * perBlock, mp1 = Math.min(mPanels, mp0 + perBlock);
-                int np0 = (int) ((long) ch * nPanels / nChunks), np1 = (int) ((long) (ch + 1) * nPanels / nChunks);
-                block(mc, nc, kc, ap, 0, MR * kc, bp, 0, NR * kc, c, cOff, ldc, acc, mp0, mp1, np0, np1, tile);
-            }
-        });
+    private static void rowBlock(boolean acc, int mc, int nc, int kc, float[] a, int ao, int ars, int acs,
+                                 float[] bp, int bo, int np0, int np1, float[] c, int co, int ldc, Buffers buf) {
+        int mPanels = panels(mc, MR);
+        float[] ap = buf.a(mPanels * MR * kc);
+        GemmPacking.packAPanels(0, mPanels, mc, kc, a, ao, ars, acs, ap, 0);
+        block(mc, nc, kc, ap, 0, MR * kc, bp, bo, NR * kc, c, co, ldc, acc, 0, mPanels, np0, np1, buf.tile);
     }
 
     /**

@@ -6,6 +6,7 @@ import static diffusion4j.kernels.cpu.GemmTesting.values;
 import static diffusion4j.kernels.cpu.GemmTesting.view;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Tensor;
@@ -58,8 +59,47 @@ class CpuMatmulTest {
     @Test
     void sizesCrossingEveryCacheBlock() {
         Random r = new Random(8);
-        checkSgemm(r, Gemm.M_CHUNK + 7, 40, Gemm.KC + 13); // several A chunks and KC blocks, parallel grid
-        checkSgemm(r, 5, Gemm.NC + 3, 9); // two NC blocks
+        checkSgemm(r, 3 * Gemm.MC + 7, 40, Gemm.KC + 13); // several row blocks and KC blocks, parallel path
+        checkSgemm(r, 5, Gemm.NC + 3, 9); // two NC blocks, serial path
+        checkSgemm(r, Gemm.MC + 1, 35, 2 * Gemm.KC + 1); // parallel path: just over one row block, three KC blocks
+    }
+
+    /**
+     * The parallel path (shared B slab, dynamic tasks, several column slabs when K * N is large,
+     * column chunks when M is small) must give bitwise the same C as the serial path, reached here
+     * by slices small enough to stay serial: the summation order per element may not depend on
+     * threads or scheduling.
+     */
+    @Test
+    void parallelPathBitwiseEqualsSerialSlices() {
+        int k = 4 * Gemm.KC + 5;
+        // two column slabs, the last partial; two row blocks, the last partial
+        assertParallelEqualsSerial(new Random(11), Gemm.MC + 5, Gemm.SHARED_B / (GemmKernel.NR * k) * GemmKernel.NR + 9, k);
+        assertParallelEqualsSerial(new Random(12), 7, 3001, 300); // one row block, split by columns
+    }
+
+    private static void assertParallelEqualsSerial(Random r, int m, int n, int k) {
+        int cols = (int) Math.max(1, (Gemm.PARALLEL_WORK - 1) / ((long) Gemm.MC * k)); // slice work < PARALLEL_WORK
+        float[] a = random(r, m * k), b = random(r, k * n), c0 = random(r, m * n);
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] whole = c0.clone(), sliced = c0.clone();
+            Gemm.sgemm(acc, m, n, k, a, 0, k, 1, b, 0, n, 1, whole, 0, n);
+            for (int i0 = 0; i0 < m; i0 += Gemm.MC) {
+                for (int j0 = 0; j0 < n; j0 += cols) {
+                    Gemm.sgemm(acc, Math.min(Gemm.MC, m - i0), Math.min(cols, n - j0), k, a, i0 * k, k, 1,
+                            b, j0, n, 1, sliced, i0 * n + j0, n);
+                }
+            }
+            for (int i = 0; i < whole.length; i++) {
+                if (Float.floatToRawIntBits(whole[i]) != Float.floatToRawIntBits(sliced[i])) {
+                    fail(m + "x" + n + "x" + k + " acc=" + acc + " element " + i + ": parallel " + whole[i] + " vs serial " + sliced[i]);
+                }
+            }
+            int last = Math.min(2, m); // the last rows against double, so a shared error cannot pass
+            double[] want = naive(last, n, k, a, (m - last) * k, k, 1, b, 0, n, 1);
+            if (acc) for (int i = 0; i < want.length; i++) want[i] += c0[(m - last) * n + i];
+            assertClose(want, Arrays.copyOfRange(whole, (m - last) * n, m * n), TOL, k, "parallel path, acc=" + acc);
+        }
     }
 
     @Test

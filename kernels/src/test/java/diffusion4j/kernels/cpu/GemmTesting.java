@@ -63,20 +63,31 @@ final class GemmTesting {
         assertClose(d, actual, tol, depth, what);
     }
 
-    /** Times square SGEMMs: {@code java ... GemmTesting [n ...]}; prints GFLOP/s. */
+    /**
+     * Times square SGEMMs for one's own information (docs/performance.md, GEMM):
+     * {@code java --add-modules jdk.incubator.vector -cp <kernels,tensor classes + test-classes>
+     * diffusion4j.kernels.cpu.GemmTesting [n ...]}; prints median and best GFLOP/s of single calls
+     * after a warm-up, the statistics tools/perf/torch_bench.py reports for PyTorch.
+     */
     public static void main(String[] args) {
         int[] sizes = args.length == 0 ? new int[] {256, 512, 1024, 2048} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         Random r = new Random(1);
         for (int n : sizes) {
             float[] a = random(r, n * n), b = random(r, n * n), c = new float[n * n];
-            double best = Double.MAX_VALUE;
-            int reps = Math.max(3, (int) (2e10 / (2.0 * n * n * n)));
+            int reps = Math.max(11, (int) (1e11 / (2.0 * n * n * n)));
+            for (long end = System.nanoTime() + 1_000_000_000L; System.nanoTime() < end; ) {
+                Gemm.sgemm(false, n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n); // 1 s warm-up, as torch_bench.py
+            }
+            double[] t = new double[reps];
             for (int rep = 0; rep < reps; rep++) {
                 long t0 = System.nanoTime();
                 Gemm.sgemm(false, n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n);
-                best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
+                t[rep] = (System.nanoTime() - t0) * 1e-9;
             }
-            System.out.printf("sgemm %d: %.1f GFLOP/s (best of %d, %d threads)%n", n, 2.0 * n * n * n / best * 1e-9, reps, Parallel.threads());
+            java.util.Arrays.sort(t);
+            double flop = 2.0 * n * n * n * 1e-9;
+            System.out.printf("sgemm %d: median %.2f ms (%.1f GFLOP/s), best %.1f GFLOP/s (%d calls, %d threads)%n",
+                    n, t[reps / 2] * 1e3, flop / t[reps / 2], flop / t[0], reps, Parallel.threads());
         }
     }
 }
