@@ -19,6 +19,28 @@ rss_steps="${RSS_STEPS:-40}"
 python=/usr/bin/python3
 export OPENBLAS_CORETYPE=SKYLAKEX
 
+# PyTorch must multiply on OpenBLAS: Debian's torch links the generic libblas.so.3, and the
+# default alternative for it is the netlib reference BLAS (10-70x slower), which made the first
+# comparison's GEMM-bound ratios meaningless. Install and select OpenBLAS when missing (as .ci/run
+# does for its packages), then check what torch really loads and how fast it multiplies.
+blas_alt=libblas.so.3-x86_64-linux-gnu
+openblas_lib=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+if ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+  echo "compare.sh: installing libopenblas0-pthread (PyTorch's BLAS)" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null 2>&1 \
+    || { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+         && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null; } \
+    || { echo "compare.sh: could not install libopenblas0-pthread; install it by hand" >&2; exit 1; }
+fi
+if [[ "$(update-alternatives --query "$blas_alt" 2>/dev/null | sed -n 's/^Value: //p')" != "$openblas_lib" ]]; then
+  echo "compare.sh: selecting $openblas_lib for $blas_alt" >&2
+  $SUDO update-alternatives --set "$blas_alt" "$openblas_lib" >&2
+fi
+blas_line="$("$python" "$here/torch_bench.py" --check-blas)" || {
+  echo "compare.sh: refusing to compare against PyTorch on the reference BLAS (see above)" >&2; exit 1; }
+echo "compare.sh: $blas_line" >&2
+
 # Same JDK lookup as benchmarks/run.sh (which also builds the jar when stale).
 java=""
 for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
@@ -37,6 +59,7 @@ done
   echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   "$java" -version 2>&1
   echo "torch $($python -c 'import torch; print(torch.__version__)'), $(python3 --version 2>&1), OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE, torch threads 2"
+  echo "$blas_line"
   echo '```'
 } | tee "$out/machine.md"
 

@@ -6,8 +6,12 @@ median over repeats), on 2 threads.
   /usr/bin/python3 tools/perf/torch_bench.py --json out.json      # every case
   /usr/bin/python3 tools/perf/torch_bench.py --rss 200            # peak RSS over 200 UNet-stage steps
 
+  /usr/bin/python3 tools/perf/torch_bench.py --check-blas          # exit 1 unless torch's GEMM is on OpenBLAS
+
 --rss must run in a fresh process (ru_maxrss is the peak of the whole process), so compare.sh calls
-it separately. Run with OPENBLAS_CORETYPE=SKYLAKEX on these machines (compare.sh sets it): Debian's
+it separately. --check-blas exists because Debian's torch links the generic libblas.so.3, whose
+default alternative is the netlib reference BLAS: PyTorch's matmul then runs 10-70x slower than
+with OpenBLAS and every GEMM-bound ratio is meaningless (docs/performance.md). Run with OPENBLAS_CORETYPE=SKYLAKEX on these machines (compare.sh sets it): Debian's
 OpenBLAS otherwise may not pick its AVX-512 kernels under a hypervisor.
 
 Each case mirrors one JMH benchmark: same inputs' distribution, same ops, same work per call.
@@ -175,14 +179,58 @@ def median_ms(fn, warmup_s=1.0, measure_s=3.0, min_reps=5, max_reps=200):
     return statistics.median(times), len(times)
 
 
+def blas_report():
+    """(loaded BLAS library, GFLOP/s of a 1024^3 matmul on THREADS threads). The library is read from
+    /proc/self/maps after a matmul has run, since libblas.so.3 is an alternatives symlink whose name
+    says nothing about which implementation it is."""
+    n = 1024
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(5))
+    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.split()[-1]})
+    return libs, 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# The reference BLAS gives ~6 GFLOP/s here and OpenBLAS 200-420 on 2 cores: far apart, so a loose
+# threshold tells them apart even on a busy shared machine.
+MIN_BLAS_GFLOPS = 40.0
+
+
+def check_blas():
+    libs, gflops = blas_report()
+    # liblapack.so.3 may map libopenblas even while libblas.so.3 is the reference one, so look for
+    # the reference library itself (Debian puts it under .../blas/).
+    reference = any("/blas/libblas" in lib for lib in libs)
+    openblas = any("openblas" in lib for lib in libs) and not reference
+    print(f"torch BLAS: {', '.join(libs) or 'none found in /proc/self/maps'}; matmul 1024: {gflops:.1f} GFLOP/s "
+          f"on {torch.get_num_threads()} threads", flush=True)
+    if not openblas or gflops < MIN_BLAS_GFLOPS:
+        print("torch_bench.py: PyTorch is not on OpenBLAS (or its GEMM is far too slow: "
+              f"{gflops:.1f} < {MIN_BLAS_GFLOPS} GFLOP/s). Install it with "
+              "`apt-get install -y libopenblas0-pthread` and select it with `update-alternatives --set "
+              "libblas.so.3-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3`; "
+              "comparing against the reference BLAS would make every GEMM ratio meaningless.", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", help="write results here (default: stdout)")
     ap.add_argument("--rss", type=int, metavar="STEPS", help="only run STEPS UNet-stage steps and report peak RSS")
     ap.add_argument("--only", help="run only cases whose key contains this text")
+    ap.add_argument("--check-blas", action="store_true", help="only check that torch's GEMM runs on OpenBLAS")
     args = ap.parse_args()
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
+    if args.check_blas:
+        sys.exit(check_blas())
 
     if args.rss:
         step = unet_step_fn((32, 128, 16, 16))
@@ -203,7 +251,9 @@ def main():
         ms, reps = median_ms(make())
         results[key] = {"median_ms": ms, "reps": reps}
         print(f"# torch {key}: median {ms:.3f} ms over {reps} calls", file=sys.stderr, flush=True)
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "cases": results}
+    libs, gflops = blas_report()
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": libs,
+           "blas_gemm1024_gflops": round(gflops, 1), "cases": results}
     text = json.dumps(out, indent=1)
     if args.json:
         with open(args.json, "w") as f:

@@ -21,6 +21,9 @@ import java.util.List;
  * Columns are built a chunk of output positions at a time, at most {@link #COL_BUDGET} floats, in a
  * per-thread buffer reused across calls, so temporary memory stays bounded whatever the image size.
  * A 1x1, stride-1, unpadded convolution is already a GEMM on the input planes and skips im2col.
+ * A 3x3, stride-1, undilated, ungrouped convolution with padding at most 2 and at least
+ * {@link #WINOGRAD_MIN_CHANNELS} channels (the UNet's deeper layers; more for the weight gradient)
+ * goes to {@link CpuWinograd} instead, which does 2.25x fewer multiply-adds.
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
  * small to split well); otherwise images run in turn and each GEMM and im2col splits across threads.
  */
@@ -29,6 +32,19 @@ public final class CpuConv {
 
     /** Most floats of unfolded columns held at once per thread (4 MiB). */
     static final int COL_BUDGET = 1 << 20;
+    /**
+     * Fewest input and output channels for the Winograd forward and input-gradient passes. Their 16
+     * GEMMs per chunk have depth C (forward) or O (input gradient). Measured against im2col on 2
+     * threads (docs/performance.md, "conv"): 1.3-2x faster at 256 channels, 1.03-1.3x at 128, but
+     * about 10 % slower at 64, where im2col's one deep GEMM per image (depth 9 C) runs closer to peak than 16
+     * shallow ones plus the transforms.
+     */
+    static final int WINOGRAD_MIN_CHANNELS = 128;
+    /**
+     * The same for the weight gradient, whose Winograd GEMMs are small (O x C) outputs summed over
+     * many tiles: it loses to im2col at 128 channels and wins from 256 on.
+     */
+    static final int WINOGRAD_MIN_CHANNELS_WEIGHT = 256;
     /** Per-image multiply-adds below which images, not GEMMs, are spread over threads. */
     private static final long SMALL_IMAGE = 1L << 22;
 
@@ -60,6 +76,21 @@ public final class CpuConv {
             return direct() ? positions() : Math.max(1, Math.min(positions(), COL_BUDGET / Math.max(1, kc())));
         }
 
+        /** A Winograd-shaped convolution with at least {@code minChannels} channels in and out. */
+        boolean winograd(int minChannels) {
+            return winogradShaped() && Math.min(c, o) >= minChannels;
+        }
+
+        /** 3x3, stride 1, no dilation, one group, padding at most 2 (so the input gradient is one too). */
+        boolean winogradShaped() {
+            return kh == 3 && kw == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
+                    && p.groups() == 1 && p.padH() <= 2 && p.padW() <= 2 && oh > 0 && ow > 0;
+        }
+
+        CpuWinograd.Geo wino() {
+            return new CpuWinograd.Geo(n, c, h, w, o, p.padH(), p.padW());
+        }
+
         boolean imagesInParallel() {
             int t = Parallel.threads();
             long work = (long) o * kc() * positions();
@@ -82,6 +113,10 @@ public final class CpuConv {
         float[] y = new float[g.n * g.o * P];
         if (bs != null) {
             for (int i = 0; i < g.n * g.o; i++) Arrays.fill(y, i * P, (i + 1) * P, bs[bo + i % g.o]);
+        }
+        if (g.winograd(WINOGRAD_MIN_CHANNELS)) {
+            CpuWinograd.forward(g.wino(), xs, xo, ws, wo, y, bs != null);
+            return new HeapStorage(y);
         }
         forEachImage(g, (ni, gi, p0, pc, cols) -> {
             int inBase = xo + (ni * g.c + gi * cg) * g.hw();
@@ -112,6 +147,10 @@ public final class CpuConv {
         int dyo = dy.layout().offset(), wo = w.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
         float[] dx = new float[g.n * g.c * g.hw()];
+        if (g.winograd(WINOGRAD_MIN_CHANNELS)) {
+            CpuWinograd.backwardInput(g.wino(), ds, dyo, ws, wo, dx);
+            return new HeapStorage(dx);
+        }
         forEachImage(g, (ni, gi, p0, pc, cols) -> {
             int inBase = (ni * g.c + gi * cg) * g.hw(), dyBase = dyo + (ni * g.o + gi * og) * P + p0;
             if (g.direct()) {
@@ -136,6 +175,7 @@ public final class CpuConv {
         float[] xs = HeapStorage.of(x.storage()), ds = HeapStorage.of(dy.storage());
         int xo = x.layout().offset(), dyo = dy.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
+        if (g.winograd(WINOGRAD_MIN_CHANNELS_WEIGHT)) return new HeapStorage(CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo));
         float[] dw = new float[g.o * kc];
         boolean partials = g.imagesInParallel();
         // With images on different threads each thread sums into its own copy, added at the end.
@@ -157,6 +197,21 @@ public final class CpuConv {
         });
         for (float[] part : all) for (int i = 0; i < dw.length; i++) dw[i] += part[i];
         return new HeapStorage(dw);
+    }
+
+    /**
+     * The same three results through {@link CpuWinograd} whatever the channel count, or null when
+     * the geometry is not one Winograd handles: lets tests cover that path on small cases.
+     */
+    static float[][] viaWinograd(Tensor x, Tensor w, Tensor dy, ConvParams p) {
+        Geo g = Geo.of(x.shape(), w.shape(), p);
+        if (!g.winogradShaped()) return null;
+        float[] xs = HeapStorage.of(x.storage()), ws = HeapStorage.of(w.storage()), ds = HeapStorage.of(dy.storage());
+        int xo = x.layout().offset(), wo = w.layout().offset(), dyo = dy.layout().offset();
+        float[] y = new float[g.n * g.o * g.positions()], dx = new float[g.n * g.c * g.hw()];
+        CpuWinograd.forward(g.wino(), xs, xo, ws, wo, y, false);
+        CpuWinograd.backwardInput(g.wino(), ds, dyo, ws, wo, dx);
+        return new float[][] {y, dx, CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo)};
     }
 
     private static void checkOut(Geo g, int[] dyShape) {

@@ -84,6 +84,14 @@ class CpuConvTest {
         assertClose(y, gotY, TOL, depth, "forward " + what);
         assertClose(dx, gotDx, TOL, k.o * k.kh * k.kw, "backward input " + what);
         assertClose(dw, gotDw, TOL, k.n * k.oh() * k.ow(), "backward weight " + what);
+        // Winograd-shaped cases also through that path directly (CpuConv routes only wide layers to it).
+        float[][] wino = CpuConv.viaWinograd(tx, tw, tdy, k.p);
+        if (wino != null) {
+            if (withBias) for (int i = 0; i < wino[0].length; i++) wino[0][i] += b[(i / (k.oh() * k.ow())) % k.o];
+            assertClose(y, wino[0], TOL, depth, "Winograd forward " + what);
+            assertClose(dx, wino[1], TOL, k.o * k.kh * k.kw, "Winograd backward input " + what);
+            assertClose(dw, wino[2], TOL, k.n * k.oh() * k.ow(), "Winograd backward weight " + what);
+        }
         Backend ref = GemmTesting.reference();
         assertClose(values(ref.conv2d(tx, tw, tb, k.p)), gotY, TOL, depth, "forward vs reference " + what);
         assertClose(values(ref.conv2dBackwardInput(tdy, tw, k.x(), k.p)), gotDx, TOL, k.o * k.kh * k.kw, "dx vs reference " + what);
@@ -127,6 +135,30 @@ class CpuConvTest {
         Case k = new Case(1, 16, 90, 90, 4, 3, 3, ConvParams.of(1, 1));
         assertTrue((long) 16 * 9 * 90 * 90 > CpuConv.COL_BUDGET, "case must exceed the column budget");
         check(k, true, 12);
+    }
+
+    /**
+     * Winograd F(2x2, 3x3) geometries (checked through CpuWinograd directly as well, see check):
+     * odd output sizes (partial edge tiles), padding 0 and 2 and mixed (the input gradient then
+     * runs with padding 2 - pad), bias; the last case is wide enough for CpuConv itself to choose it.
+     */
+    @Test
+    void winogradPaddingsAndOddEdges() {
+        check(new Case(2, 5, 7, 9, 6, 3, 3, ConvParams.of(1, 0)), true, 13);
+        check(new Case(2, 4, 6, 5, 3, 3, 3, ConvParams.of(1, 2)), false, 14);
+        check(new Case(1, 3, 5, 8, 4, 3, 3, new ConvParams(1, 1, 2, 0, 1, 1, 1)), true, 15);
+        check(new Case(3, 2, 3, 3, 2, 3, 3, ConvParams.of(1, 1)), false, 16); // one image of 2x2 tiles, 3x3 output
+        check(new Case(1, CpuConv.WINOGRAD_MIN_CHANNELS, 5, 6, CpuConv.WINOGRAD_MIN_CHANNELS + 3, 3, 3, ConvParams.of(1, 1)), true, 19);
+    }
+
+    /** Enough images that the batch goes in several Winograd chunks and weight-gradient slices. */
+    @Test
+    void winogradBatchInSeveralChunks() {
+        // Few channels and large images: several chunks at little arithmetic for the double reference.
+        Case k = new Case(5, 4, 128, 130, 3, 3, 3, ConvParams.of(1, 1));
+        long perImage = 16L * 4 * 64 * 65;
+        assertTrue(k.n * perImage > CpuWinograd.BUDGET, "case must exceed one chunk");
+        check(k, true, 17);
     }
 
     @Test

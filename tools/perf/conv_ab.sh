@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A/B of the CPU convolution against an earlier revision, plus PyTorch, on the same machine in one go
+# (docs/performance.md, "conv"). Compiles CpuConv.java of REV (default HEAD) renamed CpuConvOld next
+# to tools/perf/conv_ab/ConvAB.java against the kernels classes in $TARGET (default target), then
+# runs ROUNDS rounds of [ConvAB (old and new interleaved), torch_bench.py --only conv2d].
+#
+#   mvn -q -Dd4j.target=target-conv -pl kernels -am compile
+#   TARGET=target-conv ROUNDS=3 tools/perf/conv_ab.sh
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+rev="${REV:-HEAD}" target="${TARGET:-target}" rounds="${ROUNDS:-3}" reps="${REPS:-9}"
+java=""
+for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+  [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
+  v="$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+  if [[ -n "$v" && "${v%%.*}" -ge 25 ]]; then java="$cand/bin"; break; fi
+done
+[[ -n "$java" ]] || { echo "conv_ab.sh: no JDK 25 found" >&2; exit 1; }
+cp="$root/kernels/$target/classes:$root/tensor/$target/classes"
+[[ -d "$root/kernels/$target/classes" ]] || { echo "conv_ab.sh: build first: mvn -q -Dd4j.target=$target -pl kernels -am compile" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/src/diffusion4j/kernels/cpu" "$work/out"
+(cd "$root" && git show "$rev:kernels/src/main/java/diffusion4j/kernels/cpu/CpuConv.java") \
+  | sed 's/class CpuConv /class CpuConvOld /; s/private CpuConv()/private CpuConvOld()/' > "$work/src/diffusion4j/kernels/cpu/CpuConvOld.java"
+cp "$here/conv_ab/ConvAB.java" "$work/src/diffusion4j/kernels/cpu/"
+"$java/javac" -nowarn --add-modules jdk.incubator.vector -cp "$cp" -d "$work/out" "$work"/src/diffusion4j/kernels/cpu/*.java 2>&1 | grep -v -i warning || true
+export OPENBLAS_CORETYPE=SKYLAKEX
+for ((i = 1; i <= rounds; i++)); do
+  echo "## round $i, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$java/java" --add-modules jdk.incubator.vector -Ddiffusion4j.threads=2 -cp "$work/out:$cp" diffusion4j.kernels.cpu.ConvAB "$reps" 2>&1 | grep -v WARNING
+  /usr/bin/python3 "$here/torch_bench.py" --only conv2d 2>&1 >/dev/null | grep '^# torch'
+done

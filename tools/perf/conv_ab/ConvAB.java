@@ -1,0 +1,82 @@
+package diffusion4j.kernels.cpu;
+
+import diffusion4j.tensor.ConvParams;
+import diffusion4j.tensor.Device;
+import diffusion4j.tensor.HeapStorage;
+import diffusion4j.tensor.Storage;
+import diffusion4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * A/B of the CPU convolution in one JVM (tools/perf/conv_ab.sh): {@code CpuConvOld} (a git revision
+ * of CpuConv.java, renamed) against the working tree's {@link CpuConv}, on the Conv2dBenchmark cases
+ * (3x3, stride 1, padding 1, C -> C, no bias). Checks agreement first, then times single calls of
+ * each phase, old and new interleaved so both see the same machine load; prints medians.
+ * Args: reps [shapes, comma-separated NxCxHxW].
+ */
+public final class ConvAB {
+    public static void main(String[] args) {
+        int reps = Integer.parseInt(args[0]);
+        String[] shapes = (args.length > 1 ? args[1] : "32x64x32x32,32x128x16x16,32x256x8x8").split(",");
+        ConvParams p = ConvParams.of(1, 1);
+        for (String s : shapes) {
+            int[] d = Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray();
+            int c = d[1];
+            Random r = new Random(1);
+            Tensor x = Tensor.of(Device.CPU, gauss(r, d[0] * c * d[2] * d[3], 1), d);
+            Tensor w = Tensor.of(Device.CPU, gauss(r, c * c * 9, 1 / Math.sqrt(9.0 * c)), c, c, 3, 3);
+            Tensor dy = Tensor.of(Device.CPU, gauss(r, d[0] * c * d[2] * d[3], 1), d);
+            int[] ws = {c, c, 3, 3};
+            Map<String, Supplier<Storage>> ops = new LinkedHashMap<>();
+            ops.put("old fwd", () -> CpuConvOld.conv2d(x, w, null, p));
+            ops.put("new fwd", () -> CpuConv.conv2d(x, w, null, p));
+            ops.put("old bwdI", () -> CpuConvOld.backwardInput(dy, w, d, p));
+            ops.put("new bwdI", () -> CpuConv.backwardInput(dy, w, d, p));
+            ops.put("old bwdW", () -> CpuConvOld.backwardWeight(x, dy, ws, p));
+            ops.put("new bwdW", () -> CpuConv.backwardWeight(x, dy, ws, p));
+            for (String phase : new String[] {"fwd", "bwdI", "bwdW"}) {
+                float[] a = HeapStorage.of(ops.get("old " + phase).get()), b = HeapStorage.of(ops.get("new " + phase).get());
+                double diff = 0, max = 0;
+                for (int i = 0; i < a.length; i++) {
+                    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+                    max = Math.max(max, Math.abs(a[i]));
+                }
+                System.out.printf("%-13s %-5s old vs new: max |diff| %.2e (max |value| %.3g)%n", s, phase, diff, max);
+                if (!(diff <= 1e-4 * Math.max(1, max))) throw new AssertionError(s + " " + phase + ": old and new disagree");
+            }
+            Map<String, List<Double>> times = new LinkedHashMap<>();
+            for (int rep = -3; rep < reps; rep++) { // 3 warm-up rounds
+                for (var e : ops.entrySet()) {
+                    long t0 = System.nanoTime();
+                    e.getValue().get();
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    if (rep >= 0) times.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(ms);
+                }
+            }
+            for (String v : new String[] {"old", "new"}) {
+                double f = median(times.get(v + " fwd")), bi = median(times.get(v + " bwdI")), bw = median(times.get(v + " bwdW"));
+                System.out.printf("%-13s %s  fwd %7.2f ms  bwdI %7.2f  bwdW %7.2f  fwd+bwd %7.2f ms (medians of %d)%n",
+                        s, v, f, bi, bw, f + bi + bw, reps);
+            }
+        }
+    }
+
+    private static float[] gauss(Random r, int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian() * scale);
+        return a;
+    }
+
+    private static double median(List<Double> l) {
+        List<Double> s = new ArrayList<>(l);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+}
