@@ -67,9 +67,20 @@ public abstract class Function {
         return inputs;
     }
 
-    /** Drops the links to the inputs, so the upstream graph and what it saved can be collected. */
+    /**
+     * Drops what this function saved for its backward (tensors, records of tensors): set those
+     * fields to null. Called once, right after this function's backward ran in a backward that does
+     * not retain the graph. Why: the graph walk keeps every visited function reachable until the
+     * walk ends, so without this the activations saved by the forward would all stay alive through
+     * the whole backward, and the peak memory of a training step would be all activations plus all
+     * gradients instead of PyTorch's sliding window (saved tensors freed as their backward runs).
+     */
+    protected void releaseSaved() {}
+
+    /** Drops the links to the inputs and the saved tensors, so the upstream graph and its tensors can be collected. */
     final void free() {
         freed = true;
         inputs = null;
+        releaseSaved();
     }
 }

@@ -44,4 +44,9 @@ public final class Attention extends Function {
         Functional.AttentionGrads d = Functional.attentionBackward(q, k, v, saved.out(), saved.lse(), g, keyMask, causal, scale);
         return grads(d.dq(), d.dk(), d.dv());
     }
+
+    @Override protected void releaseSaved() {
+        q = k = v = null;
+        saved = null;
+    }
 }

@@ -82,4 +82,8 @@ public final class Binary extends Function {
     @Override protected String name() {
         return "Binary(" + op.name().toLowerCase() + ")";
     }
+
+    @Override protected void releaseSaved() {
+        a = b = out = null;
+    }
 }

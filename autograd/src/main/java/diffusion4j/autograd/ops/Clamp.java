@@ -27,4 +27,8 @@ public final class Clamp extends Function {
     @Override protected Tensor[] backward(Tensor g) {
         return grads(g.mul(x.ge(min).mul(x.le(max))));
     }
+
+    @Override protected void releaseSaved() {
+        x = null;
+    }
 }

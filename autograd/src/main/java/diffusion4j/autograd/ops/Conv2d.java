@@ -38,4 +38,8 @@ public final class Conv2d extends Function {
                 needsGrad(1) ? Functional.conv2dBackwardWeight(x, g, w.shape(), p) : null,
                 needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null);
     }
+
+    @Override protected void releaseSaved() {
+        x = w = null;
+    }
 }

@@ -51,4 +51,8 @@ public final class ConvTranspose2d extends Function {
         }
         return grads(dx, dw, needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null);
     }
+
+    @Override protected void releaseSaved() {
+        x = w = null;
+    }
 }

@@ -29,4 +29,8 @@ public final class Gather extends Function {
     @Override protected Tensor[] backward(Tensor g) {
         return grads(Tensor.scatterAdd(inShape, dim, index, g));
     }
+
+    @Override protected void releaseSaved() {
+        index = null;
+    }
 }

@@ -36,4 +36,9 @@ public final class GroupNorm extends Function {
     static Tensor data(Variable v) {
         return v == null ? null : v.data();
     }
+
+    @Override protected void releaseSaved() {
+        x = gamma = null;
+        saved = null;
+    }
 }

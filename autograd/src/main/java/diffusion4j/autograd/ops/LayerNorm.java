@@ -32,4 +32,9 @@ public final class LayerNorm extends Function {
         Functional.NormGrads d = Functional.layerNormBackward(g, x, saved.mean(), saved.rstd(), gamma);
         return grads(d.dx(), d.dgamma(), d.dbeta());
     }
+
+    @Override protected void releaseSaved() {
+        x = gamma = null;
+        saved = null;
+    }
 }

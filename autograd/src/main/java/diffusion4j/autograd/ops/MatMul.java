@@ -32,4 +32,8 @@ public final class MatMul extends Function {
         Tensor gb = needsGrad(1) ? Shaping.reduceTo(a2.transpose(-1, -2).matmul(g2), b2.shape()).reshape(b.shape()) : null;
         return grads(ga, gb);
     }
+
+    @Override protected void releaseSaved() {
+        a = b = null;
+    }
 }

@@ -36,4 +36,8 @@ public final class Max extends Function {
         Tensor share = winners.div(winners.sum(dims, true));
         return grads(share.mul(g.reshape(keptMax.shape())));
     }
+
+    @Override protected void releaseSaved() {
+        x = keptMax = null;
+    }
 }

@@ -35,4 +35,8 @@ public final class Softmax extends Function {
     @Override protected String name() {
         return log ? "LogSoftmax" : "Softmax";
     }
+
+    @Override protected void releaseSaved() {
+        y = null;
+    }
 }

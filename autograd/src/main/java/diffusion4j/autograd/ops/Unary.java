@@ -75,4 +75,8 @@ public final class Unary extends Function {
     @Override protected String name() {
         return "Unary(" + op.name().toLowerCase() + ")";
     }
+
+    @Override protected void releaseSaved() {
+        x = out = null;
+    }
 }

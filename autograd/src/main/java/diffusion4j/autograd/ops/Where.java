@@ -27,4 +27,8 @@ public final class Where extends Function {
         Tensor gb = needsGrad(1) ? Shaping.reduceTo(Tensor.where(cond, zero, g), bShape) : null;
         return grads(ga, gb);
     }
+
+    @Override protected void releaseSaved() {
+        cond = null;
+    }
 }
