@@ -9,6 +9,7 @@
 #
 #   tools/perf/compare.sh                 # everything
 #   RSS_STEPS=200 tools/perf/compare.sh   # the issue's 200 steps for peak RSS (adds ~13 min at ~2 s a step per side on 2 cores)
+#   RSS_HEAP= tools/perf/compare.sh       # peak RSS under the JVM's default heap policy instead of -Xmx512m
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +17,13 @@ root="$(cd "$here/../.." && pwd)"
 out="$here/results/$(date +%Y-%m-%d_%H%M%S)"
 mkdir -p "$out"
 rss_steps="${RSS_STEPS:-40}"
+# The RSS run's heap setting, as a JVM app would be configured: without a cap the default max heap
+# is 1/4 of RAM and G1 (or Serial/Parallel/ZGC, worse) grows towards it before collecting, so the
+# peak measured heap policy (1.2-2.1 GiB with G1, 2.5-5.3 GiB with Parallel/Serial/ZGC), not need.
+# The step's live set peaks at 170-190 MiB (heap after full GC); the JVM adds ~170 MiB outside the
+# heap. At 512m the peak was 630-690 MiB and the step time within this machine's noise of uncapped
+# (quiet paired runs 436-482 vs 432-457 ms); 384m and 256m cost 15-30% more CPU in GC; 192m fails.
+rss_heap="${RSS_HEAP--Xmx512m}"
 python=/usr/bin/python3
 export OPENBLAS_CORETYPE=SKYLAKEX
 
@@ -74,8 +82,8 @@ echo "compare.sh: PyTorch ..." >&2
 
 jar="$root/benchmarks/target/benchmarks.jar"
 jvm=("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$jar")
-echo "compare.sh: peak RSS over $rss_steps steps ..." >&2
-"${jvm[@]}" diffusion4j.benchmarks.UNetStepRunner rss "$rss_steps" 2>/dev/null | tail -1 > "$out/java_rss.json"
+echo "compare.sh: peak RSS over $rss_steps steps (JVM heap: ${rss_heap:-default}) ..." >&2
+"${jvm[@]}" $rss_heap diffusion4j.benchmarks.UNetStepRunner rss "$rss_steps" 2>/dev/null | tail -1 > "$out/java_rss.json"
 "$python" "$here/torch_bench.py" --rss "$rss_steps" > "$out/torch_rss.json"
 
 echo "compare.sh: per-op profile ..." >&2

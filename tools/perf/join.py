@@ -72,7 +72,9 @@ def main(argv):
         print(f"\nPeak resident memory over {jr['steps']} UNet-stage training steps ({jr['shape']}), each in a fresh process:\n")
         print("| | peak RSS MiB | median step ms (in that run) |")
         print("| --- | ---: | ---: |")
-        print(f"| diffusion4j (VmHWM) | {jr['peak_rss_mib']:.0f} | {jr['median_step_ms']:.1f} |")
+        heap = jr.get("max_heap_mib")
+        setting = f", max heap {heap:.0f} MiB" if heap else ""
+        print(f"| diffusion4j (VmHWM{setting}) | {jr['peak_rss_mib']:.0f} | {jr['median_step_ms']:.1f} |")
         print(f"| PyTorch (ru_maxrss) | {tr['peak_rss_mib']:.0f} | {tr['median_step_ms']:.1f} |")
         mem = jr['peak_rss_mib'] / tr['peak_rss_mib']
         print(f"| ratio d4j/PyTorch | {mem:.2f} (target <= {MEMORY_TARGET}: {'met' if mem <= MEMORY_TARGET else 'not met'}) | |")
