@@ -12,7 +12,9 @@ import diffusion4j.tensor.Tensor;
  */
 public final class Binary extends Function {
     private final BinaryOp op;
+    /** Saved only where the op's derivative reads them (add and sub need shapes alone). */
     private Tensor a, b, out;
+    private int[] aShape, bShape, outShape;
 
     private Binary(BinaryOp op) {
         this.op = op;
@@ -25,21 +27,40 @@ public final class Binary extends Function {
     }
 
     private Tensor forward(Tensor x, Tensor y) {
-        a = x;
-        b = y;
-        return out = x.apply(op, y);
+        Tensor result = x.apply(op, y);
+        aShape = x.shape();
+        bShape = y.shape();
+        outShape = result.shape();
+        switch (op) {
+            case ADD, SUB -> { }
+            case MUL, MAXIMUM, MINIMUM -> {
+                a = x;
+                b = y;
+            }
+            case DIV -> {
+                b = y;
+                out = result;
+            }
+            case POW -> {
+                a = x;
+                b = y;
+                out = result;
+            }
+            case EQ, NE, LT, LE, GT, GE -> throw notDifferentiable();
+        }
+        return result;
     }
 
     @Override protected Tensor[] backward(Tensor g) {
-        Tensor ga = needsGrad(0) ? Shaping.reduceTo(partialA(g), a.shape()) : null;
-        Tensor gb = needsGrad(1) ? Shaping.reduceTo(partialB(g), b.shape()) : null;
+        Tensor ga = needsGrad(0) ? Shaping.reduceTo(partialA(g), aShape) : null;
+        Tensor gb = needsGrad(1) ? Shaping.reduceTo(partialB(g), bShape) : null;
         return grads(ga, gb);
     }
 
     /** g * d op / d a, at the broadcast shape. */
     private Tensor partialA(Tensor g) {
         return switch (op) {
-            case ADD, SUB -> g.broadcastTo(out.shape());
+            case ADD, SUB -> g.broadcastTo(outShape);
             case MUL -> g.mul(b);
             case DIV -> g.div(b);
             case POW -> g.mul(b).mul(a.pow(b.sub(1f)));
@@ -53,8 +74,8 @@ public final class Binary extends Function {
     /** g * d op / d b, at the broadcast shape. */
     private Tensor partialB(Tensor g) {
         return switch (op) {
-            case ADD -> g.broadcastTo(out.shape());
-            case SUB -> g.neg().broadcastTo(out.shape());
+            case ADD -> g.broadcastTo(outShape);
+            case SUB -> g.neg().broadcastTo(outShape);
             case MUL -> g.mul(a);
             case DIV -> g.mul(out).div(b).neg(); // -g a / b^2
             case POW -> g.mul(out).mul(a.log());
