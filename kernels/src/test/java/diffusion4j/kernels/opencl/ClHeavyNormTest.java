@@ -1,5 +1,7 @@
 package diffusion4j.kernels.opencl;
 
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.testing.TestData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -104,7 +106,7 @@ class ClHeavyNormTest {
     }
 
     private static Pair shifted(OpenClBackend cl, long seed, float shift, int... shape) {
-        float[] v = ClHeavyTesting.gaussian(seed, ClHeavyTesting.count(shape));
+        float[] v = TestData.gaussian(seed, 1f, Shapes.numel(shape));
         for (int i = 0; i < v.length; i++) v[i] = 2 * v[i] + shift;
         return ClHeavyTesting.pair(cl, v, shape);
     }

@@ -1,12 +1,13 @@
 package diffusion4j.kernels.opencl;
 
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.testing.TestData;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.Backends;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
 import diffusion4j.tensor.testing.Close;
-import java.util.Random;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,20 +41,7 @@ final class ClHeavyTesting {
 
     /** Standard normal data from {@code seed}. */
     static Pair randn(OpenClBackend cl, long seed, int... shape) {
-        return pair(cl, gaussian(seed, count(shape)), shape);
-    }
-
-    static float[] gaussian(long seed, int n) {
-        Random r = new Random(seed);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) f[i] = (float) r.nextGaussian();
-        return f;
-    }
-
-    static int count(int... shape) {
-        int n = 1;
-        for (int s : shape) n *= s;
-        return n;
+        return pair(cl, TestData.gaussian(seed, 1f, Shapes.numel(shape)), shape);
     }
 
     /** Dense values of an output of {@code shape} that backend {@code b} returned. */

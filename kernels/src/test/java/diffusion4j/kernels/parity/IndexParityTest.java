@@ -1,5 +1,6 @@
 package diffusion4j.kernels.parity;
 
+import diffusion4j.tensor.Shapes;
 import diffusion4j.kernels.parity.Parity.Pair;
 import diffusion4j.tensor.Device;
 import java.util.Random;
@@ -13,7 +14,7 @@ class IndexParityTest {
     /** An index of {@code shape} whose values along {@code dim} lie in {@code [0, size)}, repeats included. */
     private static float[] indices(long seed, int[] shape, int size) {
         Random r = new Random(seed);
-        float[] v = new float[Parity.count(shape)];
+        float[] v = new float[Shapes.numel(shape)];
         for (int i = 0; i < v.length; i++) v[i] = r.nextInt(size);
         return v;
     }

@@ -1,5 +1,7 @@
 package diffusion4j.kernels.parity;
 
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.testing.TestData;
 import diffusion4j.kernels.parity.Parity.Pair;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Tensor;
@@ -17,7 +19,7 @@ final class Inputs {
     /** Data of {@code baseShape} seen through {@code view}. */
     record Case(String name, int[] baseShape, UnaryOperator<Tensor> view) {
         Pair build(Device device, long seed, Fix fix) {
-            float[] data = Parity.gaussian(seed, 2f, Parity.count(baseShape));
+            float[] data = TestData.gaussian(seed, 2f, Shapes.numel(baseShape));
             for (int i = 0; i < data.length; i++) data[i] = fix.apply(data[i]);
             return Parity.pair(device, data, baseShape).view(view);
         }

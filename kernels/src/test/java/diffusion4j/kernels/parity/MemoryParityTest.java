@@ -1,5 +1,6 @@
 package diffusion4j.kernels.parity;
 
+import diffusion4j.tensor.testing.TestData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import diffusion4j.kernels.parity.Inputs.Case;
@@ -76,7 +77,7 @@ class MemoryParityTest {
         for (int n : new int[] {0, 1, 7, 100}) {
             assertArrayEquals(Parity.values(ref, ref.full(n, 2.5f), n), Parity.values(dev, dev.full(n, 2.5f), n), "full " + n);
             assertArrayEquals(new float[n], Parity.values(dev, dev.allocate(n), n), "allocate " + n + " is zero-filled");
-            float[] data = Parity.gaussian(n, 1f, n);
+            float[] data = TestData.gaussian(n, 1f, n);
             assertArrayEquals(data, Parity.values(dev, dev.upload(data), n), "upload " + n);
         }
         Tensor t = Tensor.of(device, new float[] {1, 2, 3}, 3);

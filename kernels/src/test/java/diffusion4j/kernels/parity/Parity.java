@@ -1,5 +1,7 @@
 package diffusion4j.kernels.parity;
 
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.testing.TestData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +13,6 @@ import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
 import diffusion4j.tensor.testing.Close;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -63,24 +64,11 @@ final class Parity {
 
     /** Standard normal data from a fixed seed, times {@code scale}. */
     static Pair randn(Device device, long seed, float scale, int... shape) {
-        return pair(device, gaussian(seed, scale, count(shape)), shape);
+        return pair(device, TestData.gaussian(seed, scale, Shapes.numel(shape)), shape);
     }
 
     static Pair randn(Device device, long seed, int... shape) {
         return randn(device, seed, 1f, shape);
-    }
-
-    static float[] gaussian(long seed, float scale, int n) {
-        Random r = new Random(seed);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) f[i] = (float) r.nextGaussian() * scale;
-        return f;
-    }
-
-    static int count(int... shape) {
-        int n = 1;
-        for (int s : shape) n *= s;
-        return n;
     }
 
     /** The dense values of a storage a backend returned for an output of {@code shape}. */

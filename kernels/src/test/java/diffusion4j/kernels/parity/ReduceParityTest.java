@@ -1,5 +1,7 @@
 package diffusion4j.kernels.parity;
 
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.testing.TestData;
 import diffusion4j.kernels.parity.Parity.Pair;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.ReduceOp;
@@ -60,7 +62,7 @@ class ReduceParityTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void reduceWithNaN(Device device, ReduceOp op) {
-        float[] v = Parity.gaussian(7, 1f, 4 * 37);
+        float[] v = TestData.gaussian(7, 1f, 4 * 37);
         v[5] = Float.NaN;
         v[3 * 37 + 36] = Float.NaN;
         Pair x = Parity.pair(device, v, 4, 37);
@@ -77,7 +79,7 @@ class ReduceParityTest {
         long seed = 50;
         for (Case c : CASES) {
             // Quantized data: ties are common, so "first index of the extremum" is exercised.
-            float[] v = Parity.gaussian(seed++, 2f, Parity.count(c.baseShape()));
+            float[] v = TestData.gaussian(seed++, 2f, Shapes.numel(c.baseShape()));
             for (int i = 0; i < v.length; i++) v[i] = Math.round(v[i]);
             Pair x = Parity.pair(device, v, c.baseShape()).view(c.view());
             for (int dim = 0; dim < x.shape().length; dim++) {

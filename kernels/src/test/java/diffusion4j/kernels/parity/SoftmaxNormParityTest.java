@@ -1,5 +1,7 @@
 package diffusion4j.kernels.parity;
 
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.testing.TestData;
 import diffusion4j.kernels.parity.Parity.Pair;
 import diffusion4j.tensor.Backend.NormGrads;
 import diffusion4j.tensor.Backend.NormOutput;
@@ -73,7 +75,7 @@ class SoftmaxNormParityTest {
             int[] s = shapes[i];
             int n = s[0], c = s[1], groups = groupsOf[i], m = c / groups * s[2];
             for (float shift : new float[] {0f, 100f}) { // |mean| >> std checks the variance is computed stably
-                float[] xv = Parity.gaussian(seed++, 2f, Parity.count(s));
+                float[] xv = TestData.gaussian(seed++, 2f, Shapes.numel(s));
                 for (int k = 0; k < xv.length; k++) xv[k] += shift;
                 Pair x = Parity.pair(device, xv, s);
                 Pair gamma = Parity.randn(device, seed++, c), beta = Parity.randn(device, seed++, c), dy = Parity.randn(device, seed++, s);
@@ -103,7 +105,7 @@ class SoftmaxNormParityTest {
         for (int[] s : shapes) {
             int r = s[0], d = s[1];
             for (float shift : new float[] {0f, -50f}) {
-                float[] xv = Parity.gaussian(seed++, 1.5f, (r + 1) * d);
+                float[] xv = TestData.gaussian(seed++, 1.5f, (r + 1) * d);
                 for (int k = 0; k < xv.length; k++) xv[k] += shift;
                 // Narrowed by one row: the kernel sees a contiguous tensor at a non-zero offset.
                 Pair x = Parity.pair(device, xv, r + 1, d).view(t -> t.narrow(0, 1, r));
