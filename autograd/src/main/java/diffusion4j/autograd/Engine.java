@@ -38,14 +38,13 @@ final class Engine {
         for (int i = order.size() - 1; i >= 0; i--) {
             Function f = order.get(i);
             Tensor g = pending.remove(f);
-            Variable[] in = f.inputs();
             if (g != null) {
                 Tensor[] grads = f.backward(g);
-                for (int j = 0; j < in.length; j++) {
-                    if (in[j] == null || !in[j].requiresGrad() || grads[j] == null) continue;
-                    check(f, j, grads[j], in[j]);
-                    Function up = in[j].gradFn();
-                    if (up == null) in[j].accumulate(grads[j]);
+                for (int j = 0; j < f.arity(); j++) {
+                    if (!f.needsGrad(j) || grads[j] == null) continue;
+                    check(f, j, grads[j]);
+                    Function up = f.creator(j);
+                    if (up == null) f.leaf(j).accumulate(grads[j]);
                     else pending.merge(up, grads[j], Tensor::add);
                 }
             }
@@ -64,15 +63,14 @@ final class Engine {
         seen.put(root, true);
         while (!stack.isEmpty()) {
             Function f = stack.peek();
-            Variable[] in = f.inputs();
             int i = next.pop();
-            if (i == in.length) {
+            if (i == f.arity()) {
                 stack.pop();
                 order.add(f);
                 continue;
             }
             next.push(i + 1);
-            Function up = in[i] == null ? null : in[i].gradFn();
+            Function up = f.creator(i);
             if (up != null && seen.put(up, true) == null) {
                 stack.push(up);
                 next.push(0);
@@ -81,10 +79,10 @@ final class Engine {
         return order;
     }
 
-    private static void check(Function f, int input, Tensor grad, Variable v) {
-        if (!Arrays.equals(grad.shape(), v.shape())) {
+    private static void check(Function f, int input, Tensor grad) {
+        if (!Arrays.equals(grad.shape(), f.inputShape(input))) {
             throw new IllegalStateException("backward of " + f.name() + ": gradient of input " + input + " has shape "
-                    + Shapes.format(grad.shape()) + " but the input has shape " + Shapes.format(v.shape()));
+                    + Shapes.format(grad.shape()) + " but the input has shape " + Shapes.format(f.inputShape(input)));
         }
     }
 }

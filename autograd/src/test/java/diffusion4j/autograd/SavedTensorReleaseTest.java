@@ -86,4 +86,25 @@ class SavedTensorReleaseTest {
         loss.backward(Tensor.full(Device.REFERENCE, 1f), false);
         assertArrayEquals(new float[] {4, -8, 12}, x.grad().toFloatArray(), 1e-6f); // two backwards of 2x
     }
+
+    /**
+     * loss = sum((x + 1) + 1): neither addition nor the sum saves its input's data (only shapes), so
+     * the intermediate a = x + 1 must not be kept by the graph at all, as in PyTorch, where a node
+     * links to the node that made its input rather than to the input tensor.
+     */
+    private static Variable lossThroughTwoAdds(Variable x, WeakReference<Tensor>[] watch) {
+        Variable one = Variable.constant(Tensor.full(Device.REFERENCE, 1f, 3));
+        Variable a = x.add(one);
+        watch[0] = new WeakReference<>(a.data());
+        return a.add(one).sum();
+    }
+
+    @Test void anIntermediateNoOpSavedIsNotKeptByTheGraph() {
+        Variable x = Variable.parameter(of(new float[] {1, -2, 3}, 3));
+        @SuppressWarnings("unchecked") WeakReference<Tensor>[] watch = new WeakReference[1];
+        Variable loss = lossThroughTwoAdds(x, watch);
+        assertTrue(collected(watch[0]), "x + 1 was kept alive by the recorded graph though no backward reads it");
+        loss.backward();
+        assertArrayEquals(new float[] {1, 1, 1}, x.grad().toFloatArray(), 0f);
+    }
 }
