@@ -6,6 +6,8 @@ import static diffusion4j.autograd.AgTesting.spread;
 import static diffusion4j.autograd.AgTesting.uniform;
 import static diffusion4j.autograd.GradCheck.assertGradients;
 
+import diffusion4j.autograd.ops.Binary;
+import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.Tensor;
 import java.util.List;
 import java.util.Random;
@@ -65,6 +67,17 @@ class FiniteDifferenceOpsTest {
         assertGradients(v -> v[0].pow(v[1]), uniform(r, 0.5f, 2f, 3, 1), b);
         // non-contiguous right operand: (4, 3) transposed
         assertGradients(v -> v[0].mul(v[1].t()), a, randn(r, 4, 3));
+    }
+
+    /**
+     * The fused backward primitives are ops too: their own derivatives (second derivatives of silu,
+     * sigmoid, tanh) against finite differences, with b a plausible input or output of each.
+     */
+    @Test void backwardPrimitives() {
+        Tensor g = randn(r, 3, 5), x = randn(r, 3, 5), y = uniform(r, 0.05f, 0.95f, 3, 5), t = uniform(r, -0.9f, 0.9f, 3, 5);
+        assertGradients(v -> Binary.apply(BinaryOp.SILU_BACKWARD, v[0], v[1]), g, x);
+        assertGradients(v -> Binary.apply(BinaryOp.SIGMOID_BACKWARD, v[0], v[1]), g, y);
+        assertGradients(v -> Binary.apply(BinaryOp.TANH_BACKWARD, v[0], v[1]), g, t);
     }
 
     @Test void maximumAndMinimumAwayFromTies() {

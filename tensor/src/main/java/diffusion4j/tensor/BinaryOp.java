@@ -18,7 +18,21 @@ public enum BinaryOp {
     LT { public double apply(double a, double b) { return a < b ? 1 : 0; } },
     LE { public double apply(double a, double b) { return a <= b ? 1 : 0; } },
     GT { public double apply(double a, double b) { return a > b ? 1 : 0; } },
-    GE { public double apply(double a, double b) { return a >= b ? 1 : 0; } };
+    GE { public double apply(double a, double b) { return a >= b ? 1 : 0; } },
+    // Backward primitives, as PyTorch's silu_backward, sigmoid_backward and tanh_backward: a is the
+    // output's gradient. Each is one pass over memory where its composition from the rows above
+    // would take four to seven, each writing a full-size temporary.
+    /** {@code a * silu'(b)}, b the input x: silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). */
+    SILU_BACKWARD {
+        public double apply(double a, double b) {
+            double s = ScalarMath.sigmoid(b);
+            return a * (s * (1 + b * (1 - s)));
+        }
+    },
+    /** {@code a * b (1 - b)}, b the output sigmoid(x). */
+    SIGMOID_BACKWARD { public double apply(double a, double b) { return a * (b * (1 - b)); } },
+    /** {@code a * (1 - b^2)}, b the output tanh(x). */
+    TANH_BACKWARD { public double apply(double a, double b) { return a * (1 - b * b); } };
 
     public abstract double apply(double a, double b);
 }

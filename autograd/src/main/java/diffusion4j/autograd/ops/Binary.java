@@ -46,6 +46,10 @@ public final class Binary extends Function {
                 b = y;
                 out = result;
             }
+            case SILU_BACKWARD, SIGMOID_BACKWARD, TANH_BACKWARD -> {
+                a = x;
+                b = y;
+            }
             case EQ, NE, LT, LE, GT, GE -> throw notDifferentiable();
         }
         return result;
@@ -67,6 +71,8 @@ public final class Binary extends Function {
             // ties share the gradient equally, as torch.maximum / torch.minimum
             case MAXIMUM -> g.mul(share(a.gt(b), a.eq(b)));
             case MINIMUM -> g.mul(share(a.lt(b), a.eq(b)));
+            // linear in a: the derivative is the op with a = 1
+            case SILU_BACKWARD, SIGMOID_BACKWARD, TANH_BACKWARD -> g.apply(op, b);
             case EQ, NE, LT, LE, GT, GE -> throw notDifferentiable();
         };
     }
@@ -81,13 +87,19 @@ public final class Binary extends Function {
             case POW -> g.mul(out).mul(a.log());
             case MAXIMUM -> g.mul(share(b.gt(a), a.eq(b)));
             case MINIMUM -> g.mul(share(b.lt(a), a.eq(b)));
+            case SILU_BACKWARD -> { // a silu''(b) = a s (1 - s) (2 + b (1 - 2 s))
+                Tensor s = b.sigmoid();
+                yield g.mul(a).mul(s.mul(s.neg().add(1f))).mul(b.mul(s.mul(-2f).add(1f)).add(2f));
+            }
+            case SIGMOID_BACKWARD -> g.mul(a).mul(b.mul(-2f).add(1f)); // a (1 - 2 b)
+            case TANH_BACKWARD -> g.mul(a).mul(b).mul(-2f); // -2 a b
             case EQ, NE, LT, LE, GT, GE -> throw notDifferentiable();
         };
     }
 
     private static boolean differentiable(BinaryOp op) {
         return switch (op) {
-            case ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM -> true;
+            case ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, SILU_BACKWARD, SIGMOID_BACKWARD, TANH_BACKWARD -> true;
             case EQ, NE, LT, LE, GT, GE -> false;
         };
     }

@@ -2,6 +2,7 @@ package diffusion4j.autograd.ops;
 
 import diffusion4j.autograd.Function;
 import diffusion4j.autograd.Variable;
+import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.Tensor;
 import diffusion4j.tensor.UnaryOp;
 
@@ -33,10 +34,19 @@ public final class Unary extends Function {
     }
 
     @Override protected Tensor[] backward(Tensor g) {
-        return grads(g.mul(derivative()));
+        return grads(switch (op) {
+            // one fused pass each instead of a derivative tensor built from several ops, then a product
+            case SILU -> g.apply(BinaryOp.SILU_BACKWARD, x);
+            case SIGMOID -> g.apply(BinaryOp.SIGMOID_BACKWARD, out);
+            case TANH -> g.apply(BinaryOp.TANH_BACKWARD, out);
+            default -> g.mul(derivative());
+        });
     }
 
-    /** d op(x) / dx, elementwise, reusing the saved output where that is cheaper. */
+    /**
+     * d op(x) / dx, elementwise, reusing the saved output where that is cheaper; for the ops without
+     * a fused backward primitive in {@link BinaryOp}.
+     */
     private Tensor derivative() {
         return switch (op) {
             case NEG -> Tensor.full(x.device(), -1f, x.shape());
@@ -50,13 +60,8 @@ public final class Unary extends Function {
             case RECIPROCAL -> out.square().neg();
             case SIN -> x.cos();
             case COS -> x.sin().neg();
-            case TANH -> out.square().neg().add(1f);
-            case SIGMOID -> out.mul(out.neg().add(1f));
             case RELU -> x.gt(0f); // relu'(0) = 0, as torch
-            case SILU -> { // s (1 + x (1 - s))
-                Tensor s = x.sigmoid();
-                yield s.mul(x.mul(s.neg().add(1f)).add(1f));
-            }
+            case SILU, SIGMOID, TANH -> throw new AssertionError(op + " has a fused backward; derivative() is not used");
             case GELU_ERF -> { // Phi(x) + x phi(x)
                 Tensor cdf = x.mul((float) (1 / Math.sqrt(2))).erf().add(1f).mul(0.5f);
                 Tensor pdf = x.square().mul(-0.5f).exp().mul((float) INV_SQRT_2PI);

@@ -134,6 +134,12 @@ final class VecMath {
             case LE -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.LE, y)));
             case GT -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.GT, y)));
             case GE -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.GE, y)));
+            case SILU_BACKWARD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (g, x) -> {
+                FloatVector sg = sigmoid(x);
+                return g.mul(sg.mul(x.mul(sg.neg().add(1f)).add(1f)));
+            });
+            case SIGMOID_BACKWARD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (g, y) -> g.mul(y.mul(y.neg().add(1f))));
+            case TANH_BACKWARD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (g, y) -> g.mul(y.mul(y).neg().add(1f)));
         };
     }
 

@@ -60,6 +60,9 @@ final class ClElementwise {
             case LE -> "a <= b ? 1.0f : 0.0f";
             case GT -> "a > b ? 1.0f : 0.0f";
             case GE -> "a >= b ? 1.0f : 0.0f";
+            case SILU_BACKWARD -> "a * (d4j_sigmoid(b) * (1.0f + b * (1.0f - d4j_sigmoid(b))))";
+            case SIGMOID_BACKWARD -> "a * (b * (1.0f - b))";
+            case TANH_BACKWARD -> "a * (1.0f - b * b)";
         };
     }
 
