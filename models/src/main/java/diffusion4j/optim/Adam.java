@@ -1,6 +1,7 @@
 package diffusion4j.optim;
 
 import diffusion4j.autograd.Variable;
+import diffusion4j.tensor.AdamUpdate;
 import diffusion4j.tensor.Tensor;
 
 import java.util.Map;
@@ -45,25 +46,14 @@ public class Adam extends Optimizer {
     }
 
     @Override protected final Tensor update(String name, Tensor w, Tensor g, double lr, long t) {
-        if (weightDecay != 0) {
-            // AdamW (Loshchilov and Hutter 2019, Algorithm 2, line 12): the decay acts on the weight,
-            // outside the adaptive scaling; torch multiplies it by lr, which we follow. Adam's L2
-            // instead enters the gradient (Algorithm 2, line 6).
-            if (decoupled) w = w.mul((float) (1 - lr * weightDecay));
-            else g = g.add(w.mul((float) weightDecay));
-        }
-        Tensor m = moment("exp_avg", name, g, beta1);
-        Tensor v = moment("exp_avg_sq", name, g.square(), beta2);
-        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        Tensor denom = v.sqrt().div((float) Math.sqrt(bc2)).add((float) eps);
-        return w.sub(m.div(denom).mul((float) (lr / bc1)));
-    }
-
-    /** Exponential moving average s = beta * s + (1 - beta) * x, starting from s = 0. */
-    private Tensor moment(String slot, String name, Tensor x, double beta) {
-        Tensor s = slot(slot, name);
-        Tensor next = s == null ? x.mul((float) (1 - beta)) : s.mul((float) beta).add(x.mul((float) (1 - beta)));
-        setSlot(slot, name, next);
-        return next;
+        // AdamW (Loshchilov and Hutter 2019, Algorithm 2, line 12): the decay acts on the weight,
+        // outside the adaptive scaling; torch multiplies it by lr, which we follow. Adam's L2
+        // instead enters the gradient (Algorithm 2, line 6). AdamUpdate spells out the arithmetic,
+        // fused into one backend pass.
+        AdamUpdate.Result r = AdamUpdate.of(beta1, beta2, eps, weightDecay, decoupled, lr, t)
+                .apply(w, g, slot("exp_avg", name), slot("exp_avg_sq", name));
+        setSlot("exp_avg", name, r.m());
+        setSlot("exp_avg_sq", name, r.v());
+        return r.w();
     }
 }

@@ -169,6 +169,14 @@ public interface Backend {
     AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                      Tensor keyMask, boolean causal, float scale);
 
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    /**
+     * One fused Adam/AdamW update, elementwise as {@link AdamUpdate} spells it: w, g, m, v contiguous,
+     * same shape. Outputs the new w, m and v as new storages (the inputs are not modified).
+     */
+    AdamOutput adam(Tensor w, Tensor g, Tensor m, Tensor v, AdamUpdate u);
+
     /** Outputs of a normalization kernel. */
     record NormOutput(Storage y, Storage mean, Storage rstd) {}
 
@@ -180,4 +188,7 @@ public interface Backend {
 
     /** Gradients of the attention kernel. */
     record AttentionGrads(Storage dq, Storage dk, Storage dv) {}
+
+    /** Outputs of the fused optimizer update. */
+    record AdamOutput(Storage w, Storage m, Storage v) {}
 }

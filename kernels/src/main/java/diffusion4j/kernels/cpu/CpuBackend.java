@@ -1,5 +1,6 @@
 package diffusion4j.kernels.cpu;
 
+import diffusion4j.tensor.AdamUpdate;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.ConvParams;
@@ -156,6 +157,12 @@ public final class CpuBackend implements Backend {
     @Override public AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                       Tensor keyMask, boolean causal, float scale) {
         return CpuAttention.backward(q, k, v, out, lse, dout, keyMask, causal, scale);
+    }
+
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    @Override public AdamOutput adam(Tensor w, Tensor g, Tensor m, Tensor v, AdamUpdate u) {
+        return CpuOptim.adam(w, g, m, v, u);
     }
 
     @Override public String toString() {

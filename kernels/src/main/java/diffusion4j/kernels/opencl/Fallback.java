@@ -1,6 +1,7 @@
 package diffusion4j.kernels.opencl;
 
 import diffusion4j.tensor.Backend;
+import diffusion4j.tensor.Backend.AdamOutput;
 import diffusion4j.tensor.Backend.AttentionGrads;
 import diffusion4j.tensor.Backend.AttentionOutput;
 import diffusion4j.tensor.Backend.NormGrads;
@@ -80,6 +81,11 @@ final class Fallback {
     AttentionGrads attentionGrads(String op, Function<Backend, AttentionGrads> f) {
         AttentionGrads g = run(op, f);
         return new AttentionGrads(device(g.dq()), device(g.dk()), device(g.dv()));
+    }
+
+    AdamOutput adam(String op, Function<Backend, AdamOutput> f) {
+        AdamOutput o = run(op, f);
+        return new AdamOutput(device(o.w()), device(o.m()), device(o.v()));
     }
 
     /** A dense CPU copy of a device tensor (null stays null). */

@@ -1,5 +1,6 @@
 package diffusion4j.kernels.opencl;
 
+import diffusion4j.tensor.AdamUpdate;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.ConvParams;
@@ -210,6 +211,13 @@ public final class OpenClBackend implements Backend {
                     fb.host(lse), fb.host(dout), fb.host(keyMask), causal, scale));
         }
         return ClAttention.backward(rt, q, k, v, out, lse, dout, keyMask, causal, scale);
+    }
+
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    @Override public AdamOutput adam(Tensor w, Tensor g, Tensor m, Tensor v, AdamUpdate u) {
+        if (fb.routes("adam")) return fb.adam("adam", cpu -> cpu.adam(fb.host(w), fb.host(g), fb.host(m), fb.host(v), u));
+        return ClOptim.adam(rt, w, g, m, v, u);
     }
 
     @Override public String toString() {

@@ -1,5 +1,6 @@
 package diffusion4j.tensor.profile;
 
+import diffusion4j.tensor.AdamUpdate;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.ConvParams;
@@ -134,6 +135,10 @@ public final class ProfilingBackend implements Backend {
     @Override public AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                       Tensor keyMask, boolean causal, float scale) {
         return time("attentionBackward", () -> delegate.attentionBackward(q, k, v, out, lse, dout, keyMask, causal, scale));
+    }
+
+    @Override public AdamOutput adam(Tensor w, Tensor g, Tensor m, Tensor v, AdamUpdate u) {
+        return time("adam", () -> delegate.adam(w, g, m, v, u));
     }
 
     @Override public String toString() {

@@ -1,5 +1,6 @@
 package diffusion4j.tensor.reference;
 
+import diffusion4j.tensor.AdamUpdate;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.ConvParams;
@@ -176,6 +177,19 @@ public final class ReferenceBackend implements Backend {
         RefAttention.Grads g = RefAttention.backward(read(q), read(k), read(v), read(out), read(lse), read(dout),
                 readOrNull(keyMask), causal, scale, dims(q, k, v));
         return new AttentionGrads(store(g.dq()), store(g.dk()), store(g.dv()));
+    }
+
+    /** In double from the float inputs and constants, rounded once: the oracle for the fused kernels. */
+    @Override public AdamOutput adam(Tensor w, Tensor g, Tensor m, Tensor v, AdamUpdate u) {
+        double[] wd = read(w), gd = read(g), md = read(m), vd = read(v);
+        for (int i = 0; i < wd.length; i++) {
+            double gi = u.hasL2() ? gd[i] + wd[i] * u.l2() : gd[i];
+            double wi = u.decoupled() ? wd[i] * u.decayFactor() : wd[i];
+            md[i] = md[i] * u.beta1() + gi * u.oneMinusBeta1();
+            vd[i] = vd[i] * u.beta2() + gi * gi * u.oneMinusBeta2();
+            wd[i] = wi - md[i] / (Math.sqrt(vd[i]) / u.sqrtBc2() + u.eps()) * u.stepSize();
+        }
+        return new AdamOutput(store(wd), store(md), store(vd));
     }
 
     private static RefAttention.Dims dims(Tensor q, Tensor k, Tensor v) {
