@@ -6,6 +6,12 @@
 #
 #   mvn -q -Dd4j.target=target-conv -pl kernels -am compile
 #   TARGET=target-conv ROUNDS=3 tools/perf/conv_ab.sh
+# Only CpuConv.java comes from REV: the files it calls (CpuConvImplicit, CpuConvWeightGrad, CpuWinograd,
+# Gemm*) are the working tree's for both sides, so compare against a REV whose CpuConv calls no file
+# that has changed since, or the "old" side mixes revisions.
+# With JAVA_OPTS=-Ddiffusion4j.threads=1, ConvAB reports CPU time of the calling thread instead.
+# JAVA_OPTS (e.g. -Ddiffusion4j.conv.kc=288) reaches the JVM, for tuning runs; SHAPES (NxCxHxW,...)
+# picks cases; TORCH=0 skips PyTorch.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -29,6 +35,6 @@ cp "$here/conv_ab/ConvAB.java" "$work/src/diffusion4j/kernels/cpu/"
 export OPENBLAS_CORETYPE=SKYLAKEX
 for ((i = 1; i <= rounds; i++)); do
   echo "## round $i, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$java/java" --add-modules jdk.incubator.vector -Ddiffusion4j.threads=2 -cp "$work/out:$cp" diffusion4j.kernels.cpu.ConvAB "$reps" 2>&1 | grep -v WARNING
-  /usr/bin/python3 "$here/torch_bench.py" --only conv2d 2>&1 >/dev/null | grep '^# torch'
+  "$java/java" --add-modules jdk.incubator.vector -Ddiffusion4j.threads=2 ${JAVA_OPTS:-} -cp "$work/out:$cp" diffusion4j.kernels.cpu.ConvAB "$reps" ${SHAPES:-} 2>&1 | grep -v WARNING
+  [[ "${TORCH:-1}" == 0 ]] || /usr/bin/python3 "$here/torch_bench.py" --only conv2d 2>&1 >/dev/null | grep '^# torch'
 done

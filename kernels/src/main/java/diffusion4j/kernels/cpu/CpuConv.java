@@ -21,7 +21,12 @@ import java.util.List;
  * Columns are built a chunk of output positions at a time, at most {@link #COL_BUDGET} floats, in a
  * per-thread buffer reused across calls, so temporary memory stays bounded whatever the image size.
  * A 1x1, stride-1, unpadded convolution is already a GEMM on the input planes and skips im2col.
- * A 3x3, stride-1, undilated, ungrouped convolution with padding at most 2 and at least
+ * A stride-1, undilated, ungrouped kernel larger than 1x1 whose padding keeps the width (3x3 with
+ * padding 1: every UNet convolution) goes to {@link CpuConvImplicit} / {@link CpuConvWeightGrad},
+ * implicit GEMMs that never build the columns. Measured against this file's other two paths with
+ * tools/perf/conv_ab.sh (docs/performance.md, "conv: implicit GEMM"), they were faster in all three
+ * phases at 64, 128 and 256 channels, Winograd included, so they come first whatever the width.
+ * Otherwise a 3x3, stride-1, undilated, ungrouped convolution with padding at most 2 and at least
  * {@link #WINOGRAD_MIN_CHANNELS} channels (the UNet's deeper layers; more for the weight gradient)
  * goes to {@link CpuWinograd} instead, which does 2.25x fewer multiply-adds.
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
@@ -87,6 +92,15 @@ public final class CpuConv {
                     && p.groups() == 1 && p.padH() <= 2 && p.padW() <= 2 && oh > 0 && ow > 0;
         }
 
+        /** Stride 1, width-preserving padding, ungrouped: {@link CpuConvImplicit} runs it without im2col. */
+        boolean implicit() {
+            return CpuConvImplicit.applies(kh, kw, h, p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(), p.groups());
+        }
+
+        CpuConvImplicit.Geo implicitGeo() {
+            return new CpuConvImplicit.Geo(n, c, h, w, o, kh, kw, p.padH(), p.padW());
+        }
+
         CpuWinograd.Geo wino() {
             return new CpuWinograd.Geo(n, c, h, w, o, p.padH(), p.padW());
         }
@@ -113,6 +127,10 @@ public final class CpuConv {
         float[] y = new float[g.n * g.o * P];
         if (bs != null) {
             for (int i = 0; i < g.n * g.o; i++) Arrays.fill(y, i * P, (i + 1) * P, bs[bo + i % g.o]);
+        }
+        if (g.implicit()) {
+            CpuConvImplicit.forward(g.implicitGeo(), xs, xo, ws, wo, y, bs != null);
+            return new HeapStorage(y);
         }
         if (g.winograd(WINOGRAD_MIN_CHANNELS)) {
             CpuWinograd.forward(g.wino(), xs, xo, ws, wo, y, bs != null);
@@ -147,6 +165,10 @@ public final class CpuConv {
         int dyo = dy.layout().offset(), wo = w.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
         float[] dx = new float[g.n * g.c * g.hw()];
+        if (g.implicit()) {
+            CpuConvImplicit.backwardInput(g.implicitGeo(), ds, dyo, ws, wo, dx);
+            return new HeapStorage(dx);
+        }
         if (g.winograd(WINOGRAD_MIN_CHANNELS)) {
             CpuWinograd.backwardInput(g.wino(), ds, dyo, ws, wo, dx);
             return new HeapStorage(dx);
@@ -175,6 +197,7 @@ public final class CpuConv {
         float[] xs = HeapStorage.of(x.storage()), ds = HeapStorage.of(dy.storage());
         int xo = x.layout().offset(), dyo = dy.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
+        if (g.implicit()) return new HeapStorage(CpuConvWeightGrad.backwardWeight(g.implicitGeo(), xs, xo, ds, dyo));
         if (g.winograd(WINOGRAD_MIN_CHANNELS_WEIGHT)) return new HeapStorage(CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo));
         float[] dw = new float[g.o * kc];
         boolean partials = g.imagesInParallel();

@@ -1,0 +1,106 @@
+package diffusion4j.kernels.cpu;
+
+import static diffusion4j.kernels.cpu.GemmTesting.assertClose;
+import static diffusion4j.kernels.cpu.GemmTesting.random;
+import static diffusion4j.kernels.cpu.GemmTesting.values;
+import static diffusion4j.kernels.cpu.GemmTesting.view;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diffusion4j.tensor.Backend;
+import diffusion4j.tensor.ConvParams;
+import diffusion4j.tensor.Layout;
+import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The implicit-GEMM paths ({@link CpuConvImplicit}, {@link CpuConvWeightGrad}) through CpuConv against
+ * the reference backend, on shapes that hit their edges: batches not a multiple of the thread count,
+ * odd H and W (an image's last B panel partial), channel counts that are not multiples of the 12-row
+ * or 32-column tiles (edge tiles, padded NHWC channels), several channel blocks (forward depth
+ * blocks) and depth blocks that straddle images (weight gradient), non-square kernels and
+ * asymmetric height padding, bias and inputs at non-zero storage offsets.
+ */
+class CpuConvImplicitTest {
+    private static final double TOL = 2e-5;
+
+    private static void check(int n, int c, int h, int w, int o, int kh, int kw, ConvParams p, boolean bias, long seed) {
+        String what = n + "x" + c + "x" + h + "x" + w + " -> " + o + ", " + kh + "x" + kw + " " + p;
+        assertTrue(CpuConvImplicit.applies(kh, kw, h, p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(), p.groups()),
+                "case must take the implicit path: " + what);
+        int[] xs = {n, c, h, w}, ws = {o, c, kh, kw}, ys = {n, o, p.outH(h, kh), p.outW(w, kw)};
+        Random r = new Random(seed);
+        Tensor x = at(random(r, Shapes.numel(xs)), 3, xs), wt = at(random(r, Shapes.numel(ws)), 1, ws);
+        Tensor dy = at(random(r, Shapes.numel(ys)), 2, ys), b = bias ? at(random(r, o), 5, new int[] {o}) : null;
+        Backend ref = GemmTesting.reference();
+        assertClose(values(ref.conv2d(x, wt, b, p)), values(CpuConv.conv2d(x, wt, b, p)), TOL, c * kh * kw, "forward " + what);
+        assertClose(values(ref.conv2dBackwardInput(dy, wt, xs, p)), values(CpuConv.backwardInput(dy, wt, xs, p)), TOL, o * kh * kw,
+                "backward input " + what);
+        assertClose(values(ref.conv2dBackwardWeight(x, dy, ws, p)), values(CpuConv.backwardWeight(x, dy, ws, p)), TOL, n * ys[2] * ys[3],
+                "backward weight " + what);
+    }
+
+    /** Dense tensor over {@code data} with the first {@code pad} storage elements unused. */
+    private static Tensor at(float[] data, int pad, int[] shape) {
+        float[] s = new float[pad + data.length];
+        System.arraycopy(data, 0, s, pad, data.length);
+        return view(s, new Layout(shape, Shapes.contiguousStrides(shape), pad));
+    }
+
+    @Test
+    void threeByThreeOddSizesAndEdgeTiles() {
+        check(3, 5, 7, 9, 13, 3, 3, ConvParams.of(1, 1), true, 1);   // P = 63: one partial panel per image
+        check(5, 33, 8, 8, 40, 3, 3, ConvParams.of(1, 1), false, 2); // O = 40: a 4-row edge tile; Cp = 64
+        check(1, 1, 1, 1, 1, 3, 3, ConvParams.of(1, 1), true, 3);    // one pixel: every tap but the centre is padding
+    }
+
+    @Test
+    void severalChannelBlocksAndDepthBlocksAcrossImages() {
+        assertTrue(70 > CpuConvImplicit.KC / 9, "forward must need two channel blocks");
+        check(2, 70, 4, 5, 14, 3, 3, ConvParams.of(1, 1), true, 4);
+        assertTrue(3 * 15 * 17 > CpuConvWeightGrad.KC, "weight gradient must need several depth blocks");
+        check(3, 4, 15, 17, 5, 3, 3, ConvParams.of(1, 1), false, 5);
+    }
+
+    @Test
+    void otherKernelsAndHeightPaddings() {
+        check(2, 3, 9, 7, 4, 5, 5, ConvParams.of(1, 2), true, 6);
+        check(3, 4, 6, 7, 5, 3, 3, new ConvParams(1, 1, 0, 1, 1, 1, 1), false, 7); // padH 0: OH = H - 2
+        check(2, 4, 5, 6, 3, 3, 3, new ConvParams(1, 1, 2, 1, 1, 1, 1), true, 8);  // padH 2: OH = H + 2
+        check(2, 3, 6, 5, 4, 3, 1, new ConvParams(1, 1, 1, 0, 1, 1, 1), false, 9); // 3x1
+        check(2, 3, 4, 9, 6, 1, 3, new ConvParams(1, 1, 0, 1, 1, 1, 1), true, 10); // 1x3
+    }
+
+    @Test
+    void appliesOnlyToStrideOneWidthPreservingUngroupedKernels() {
+        assertFalse(CpuConvImplicit.applies(3, 3, 8, 2, 2, 1, 1, 1, 1, 1), "stride 2");
+        assertFalse(CpuConvImplicit.applies(3, 3, 8, 1, 1, 0, 0, 1, 1, 1), "padding 0 shrinks the width");
+        assertFalse(CpuConvImplicit.applies(3, 3, 8, 1, 1, 2, 2, 2, 2, 1), "dilation 2");
+        assertFalse(CpuConvImplicit.applies(3, 3, 8, 1, 1, 1, 1, 1, 1, 2), "groups");
+        assertFalse(CpuConvImplicit.applies(1, 1, 8, 1, 1, 0, 0, 1, 1, 1), "1x1 stays a plain GEMM");
+        assertFalse(CpuConvImplicit.applies(3, 3, 1, 1, 1, 0, 1, 1, 1, 1), "empty output");
+    }
+
+    /**
+     * Repeated calls give the same bits: tasks are taken dynamically by the threads, but each output
+     * element is summed by one task in an order fixed by the shapes.
+     */
+    @Test
+    void repeatedCallsAreBitwiseEqual() {
+        int[] xs = {3, 20, 6, 8}, ws = {24, 20, 3, 3};
+        Random r = new Random(11);
+        Tensor x = at(random(r, Shapes.numel(xs)), 0, xs), wt = at(random(r, Shapes.numel(ws)), 0, ws);
+        Tensor dy = at(random(r, Shapes.numel(new int[] {3, 24, 6, 8})), 0, new int[] {3, 24, 6, 8});
+        ConvParams p = ConvParams.of(1, 1);
+        float[] y = values(CpuConv.conv2d(x, wt, null, p)), dx = values(CpuConv.backwardInput(dy, wt, xs, p));
+        float[] dw = values(CpuConv.backwardWeight(x, dy, ws, p));
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(y, values(CpuConv.conv2d(x, wt, null, p)));
+            assertArrayEquals(dx, values(CpuConv.backwardInput(dy, wt, xs, p)));
+            assertArrayEquals(dw, values(CpuConv.backwardWeight(x, dy, ws, p)));
+        }
+    }
+}
