@@ -44,10 +44,8 @@ final class CpuNorm {
         Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, m)), (start, end) -> {
             for (int task = start; task < end; task++) {
                 int base = task * m; // (n, group) blocks are contiguous and in task order
-                double[] st = stats(xv.a(), xv.off() + base, m, eps);
-                float mu = (float) st[0], rs = (float) st[1];
-                mean[task] = mu;
-                rstd[task] = rs;
+                stats(xv.a(), xv.off() + base, m, eps, mean, rstd, task);
+                float mu = mean[task], rs = rstd[task];
                 for (int ch = (task % groups) * cg, k = 0; k < cg; k++, ch++) {
                     float scale = g == null ? rs : rs * g[ch], shift = b == null ? 0f : b[ch];
                     normalize(xv.a(), xv.off() + base + k * s, mu, scale, shift, y, base + k * s, s);
@@ -71,12 +69,10 @@ final class CpuNorm {
                 float u = mu[task], r = rs[task];
                 double sum1 = 0, sum2 = 0; // sum of g*dy, and of g*dy*xhat, over the group
                 for (int k = 0; k < cg; k++) {
-                    double[] d = dyStats(gv.a(), gv.off() + base + k * s, xv.a(), xv.off() + base + k * s, u, s);
-                    sumDy[nc0 + k] = d[0];
-                    sumDyXm[nc0 + k] = d[1];
+                    dyStats(gv.a(), gv.off() + base + k * s, xv.a(), xv.off() + base + k * s, u, s, sumDy, sumDyXm, nc0 + k);
                     double gc = g == null ? 1 : g[c0 + k];
-                    sum1 += gc * d[0];
-                    sum2 += gc * r * d[1];
+                    sum1 += gc * sumDy[nc0 + k];
+                    sum2 += gc * r * sumDyXm[nc0 + k];
                 }
                 for (int k = 0; k < cg; k++) {
                     float gc = g == null ? 1f : g[c0 + k];
@@ -111,10 +107,8 @@ final class CpuNorm {
         Parallel.range(rows, Math.max(1, (1 << 14) / Math.max(1, d)), (start, end) -> {
             for (int r = start; r < end; r++) {
                 int xo = xv.off() + r * d;
-                double[] st = stats(xv.a(), xo, d, eps);
-                float mu = (float) st[0], rs = (float) st[1];
-                mean[r] = mu;
-                rstd[r] = rs;
+                stats(xv.a(), xo, d, eps, mean, rstd, r);
+                float mu = mean[r], rs = rstd[r];
                 FloatVector vmu = FloatVector.broadcast(S, mu), vrs = FloatVector.broadcast(S, rs);
                 int j = 0;
                 for (int bound = S.loopBound(d); j < bound; j += S.length()) {
@@ -192,29 +186,34 @@ final class CpuNorm {
 
     // ---- shared loops -------------------------------------------------------------------------
 
-    /** Mean and {@code 1/sqrt(var + eps)} (biased variance) of {@code x[o .. o+n)}, pivot-shifted; see the class doc. */
-    private static double[] stats(float[] x, int o, int n, float eps) {
+    /**
+     * Mean and {@code 1/sqrt(var + eps)} (biased variance) of {@code x[o .. o+n)}, pivot-shifted (see
+     * the class doc), stored to {@code mean[at]} and {@code rstd[at]} (no result array per call: this runs once per
+     * (n, group) block).
+     */
+    private static void stats(float[] x, int o, int n, float eps, float[] mean, float[] rstd, int at) {
         float p = x[o];
         FloatVector vp = FloatVector.broadcast(S, p);
         double s1 = 0, s2 = 0;
         for (int b0 = 0; b0 < n; b0 += FLUSH) {
-            int len = Math.min(FLUSH, n - b0), j = 0;
+            int len = Math.min(FLUSH, n - b0), j = 0, xo = o + b0;
             FloatVector a1 = FloatVector.zero(S), a2 = FloatVector.zero(S);
             for (int bound = S.loopBound(len); j < bound; j += S.length()) {
-                FloatVector dv = FloatVector.fromArray(S, x, o + b0 + j).sub(vp);
+                FloatVector dv = FloatVector.fromArray(S, x, xo + j).sub(vp);
                 a1 = a1.add(dv);
                 a2 = dv.fma(dv, a2);
             }
             s1 += VecMath.sumLanes(a1);
             s2 += VecMath.sumLanes(a2);
             for (; j < len; j++) {
-                double dv = x[o + b0 + j] - p;
+                double dv = x[xo + j] - p;
                 s1 += dv;
                 s2 += dv * dv;
             }
         }
         double m1 = s1 / n, var = Math.max(0, s2 / n - m1 * m1);
-        return new double[] {p + m1, 1 / Math.sqrt(var + eps)};
+        mean[at] = (float) (p + m1);
+        rstd[at] = (float) (1 / Math.sqrt(var + eps));
     }
 
     /** {@code y = (x - mu) * scale + shift} over n elements. */
@@ -227,8 +226,8 @@ final class CpuNorm {
         for (; j < n; j++) y[yo + j] = Math.fma(x[xo + j] - mu, scale, shift);
     }
 
-    /** {@code {sum(dy), sum(dy * (x - mu))}} over n elements. */
-    private static double[] dyStats(float[] gy, int go, float[] x, int xo, float mu, int n) {
+    /** {@code sum(dy)} to {@code s1[at]} and {@code sum(dy * (x - mu))} to {@code s2[at]}, over n elements. */
+    private static void dyStats(float[] gy, int go, float[] x, int xo, float mu, int n, double[] s1, double[] s2, int at) {
         FloatVector vmu = FloatVector.broadcast(S, mu), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += S.length()) {
@@ -236,12 +235,13 @@ final class CpuNorm {
             a1 = a1.add(vdy);
             a2 = vdy.fma(FloatVector.fromArray(S, x, xo + j).sub(vmu), a2);
         }
-        double s1 = VecMath.sumLanes(a1), s2 = VecMath.sumLanes(a2);
+        double t1 = VecMath.sumLanes(a1), t2 = VecMath.sumLanes(a2);
         for (; j < n; j++) {
-            s1 += gy[go + j];
-            s2 += gy[go + j] * (double) (x[xo + j] - mu);
+            t1 += gy[go + j];
+            t2 += gy[go + j] * (double) (x[xo + j] - mu);
         }
-        return new double[] {s1, s2};
+        s1[at] = t1;
+        s2[at] = t2;
     }
 
     /**
