@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # A/B of the CPU convolution against an earlier revision, plus PyTorch, on the same machine in one go
-# (docs/performance.md, "conv"). Compiles CpuConv.java of REV (default HEAD) renamed CpuConvOld next
-# to tools/perf/conv_ab/ConvAB.java against the kernels classes in $TARGET (default target), then
+# (docs/performance.md, "conv"). Compiles the convolution files of REV (default HEAD: CpuConv and
+# every CpuConv*/CpuWinograd/CpuUnfold file it has), each renamed with an "Old" suffix, next to
+# tools/perf/conv_ab/ConvAB.java against the kernels classes in $TARGET (default target), then
 # runs ROUNDS rounds of [ConvAB (old and new interleaved), torch_bench.py --only conv2d].
 #
 #   mvn -q -Dd4j.target=target-conv -pl kernels -am compile
 #   TARGET=target-conv ROUNDS=3 tools/perf/conv_ab.sh
-# Only CpuConv.java comes from REV: the files it calls (CpuConvImplicit, CpuConvWeightGrad, CpuWinograd,
-# Gemm*) are the working tree's for both sides, so compare against a REV whose CpuConv calls no file
-# that has changed since, or the "old" side mixes revisions.
+# The GEMM files (Gemm, GemmKernel, GemmPacking) are the working tree's for both sides.
 # With JAVA_OPTS=-Ddiffusion4j.threads=1, ConvAB reports CPU time of the calling thread instead.
 # JAVA_OPTS (e.g. -Ddiffusion4j.conv.kc=288) reaches the JVM, for tuning runs; SHAPES (NxCxHxW,...)
 # picks cases; TORCH=0 skips PyTorch.
@@ -28,8 +27,13 @@ cp="$root/kernels/$target/classes:$root/tensor/$target/classes"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src/diffusion4j/kernels/cpu" "$work/out"
-(cd "$root" && git show "$rev:kernels/src/main/java/diffusion4j/kernels/cpu/CpuConv.java") \
-  | sed 's/class CpuConv /class CpuConvOld /; s/private CpuConv()/private CpuConvOld()/' > "$work/src/diffusion4j/kernels/cpu/CpuConvOld.java"
+dir=kernels/src/main/java/diffusion4j/kernels/cpu
+names="$(cd "$root" && git ls-tree --name-only "$rev" "$dir/" | sed -n 's,.*/\(CpuConv[A-Za-z]*\|CpuWinograd\|CpuUnfold\)\.java$,\1,p')"
+rename=""
+for n in $names; do rename="$rename s/\\b$n\\b/${n}Old/g;"; done
+for n in $names; do
+  (cd "$root" && git show "$rev:$dir/$n.java") | sed "$rename" > "$work/src/diffusion4j/kernels/cpu/${n}Old.java"
+done
 cp "$here/conv_ab/ConvAB.java" "$work/src/diffusion4j/kernels/cpu/"
 "$java/javac" -nowarn --add-modules jdk.incubator.vector -cp "$cp" -d "$work/out" "$work"/src/diffusion4j/kernels/cpu/*.java 2>&1 | grep -v -i warning || true
 export OPENBLAS_CORETYPE=SKYLAKEX

@@ -41,6 +41,10 @@ final class CpuConvImplicit {
     /** B panels (NR positions each) per task. */
     static final int TASK = Integer.getInteger("diffusion4j.conv.task", 4);
 
+    /** A B-panel row mask with every lane inside the image. */
+    private static final long FULL = (1L << NR) - 1;
+    private static final FloatVector ZERO = FloatVector.zero(SPECIES);
+
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[MR * NR]});
 
     /**
@@ -171,7 +175,10 @@ final class CpuConvImplicit {
 
     /**
      * Packs rows {@code [c0*taps, c1*taps)} of the (implicit) column matrix for global panels
-     * {@code [g0, g1)} (panel {@code image*ppi + j}) into consecutive NR-wide panels.
+     * {@code [g0, g1)} (panel {@code image*ppi + j}) into consecutive NR-wide panels. Rows whose
+     * lanes are all inside (or all outside) the image skip the masked load: measured single-threaded
+     * at 32x64x32x32, masked loads for every row made packing 10.6 ms of a 26 ms forward pass, against
+     * 2.5 ms with these two cases split off (where 3 or more of 9 taps are whole rows).
      *
      * @param dst written: {@code (g1-g0) * NR * (c1-c0)*taps} floats from 0
      */
@@ -185,8 +192,16 @@ final class CpuConvImplicit {
                 for (int t = 0; t < taps; t++, d += NR) {
                     long m = masks[mrow + t];
                     int s = src + shifts[t];
-                    FloatVector.fromArray(SPECIES, x, s, VectorMask.fromLong(SPECIES, m)).intoArray(dst, d);
-                    FloatVector.fromArray(SPECIES, x, s + LANES, VectorMask.fromLong(SPECIES, m >>> LANES)).intoArray(dst, d + LANES);
+                    if (m == 0) {
+                        ZERO.intoArray(dst, d);
+                        ZERO.intoArray(dst, d + LANES);
+                    } else if (m == FULL) {
+                        FloatVector.fromArray(SPECIES, x, s).intoArray(dst, d);
+                        FloatVector.fromArray(SPECIES, x, s + LANES).intoArray(dst, d + LANES);
+                    } else {
+                        FloatVector.fromArray(SPECIES, x, s, VectorMask.fromLong(SPECIES, m)).intoArray(dst, d);
+                        FloatVector.fromArray(SPECIES, x, s + LANES, VectorMask.fromLong(SPECIES, m >>> LANES)).intoArray(dst, d + LANES);
+                    }
                 }
             }
         }

@@ -65,6 +65,18 @@ class CpuConvImplicitTest {
         check(3, 4, 15, 17, 5, 3, 3, ConvParams.of(1, 1), false, 5);
     }
 
+    /**
+     * The weight gradient reuses per-thread scratch ({@link ConvScratch}): after a call with more
+     * channels, positions and output rows has filled it, a smaller call must read only what it
+     * wrote itself (its NHWC copy has 5 channels padded to 32, its packed dy 13 rows in two 12-row
+     * panels, so the leftovers sit right next to the live data).
+     */
+    @Test
+    void scratchLeftByALargerCallIsNotRead() {
+        check(2, 40, 6, 6, 30, 3, 3, ConvParams.of(1, 1), false, 12);
+        check(3, 5, 4, 5, 13, 3, 3, ConvParams.of(1, 1), false, 13);
+    }
+
     @Test
     void otherKernelsAndHeightPaddings() {
         check(2, 3, 9, 7, 4, 5, 5, ConvParams.of(1, 2), true, 6);
