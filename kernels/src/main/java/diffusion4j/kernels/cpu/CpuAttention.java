@@ -38,6 +38,11 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Scratch tiles are padded to whole MR x NR tiles (packing zero-fills), so every product is
  * a grid of full micro-kernel tiles.
+ *
+ * <p>Short key sequences with at least a batch per thread (the UNet's heads, L = 64 and 256) go
+ * instead to {@link CpuAttentionRows}: whole score rows in L1, unpacked operands, one task per
+ * batch ({@link #rowsPath}). This flash path stays for long sequences and for few batches, where
+ * it can split one batch across threads.
  */
 public final class CpuAttention {
     private CpuAttention() {}
@@ -48,7 +53,7 @@ public final class CpuAttention {
     static final int BK = NR * Math.max(1, 64 / NR);
 
     /** Sizes of one call: q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv). */
-    private record Dims(int b, int lq, int lk, int d, int dv) {
+    record Dims(int b, int lq, int lk, int d, int dv) {
         static Dims of(Tensor q, Tensor k, Tensor v) {
             AttentionShape s = AttentionShape.of(q, k, v);
             return new Dims(s.b(), s.lq(), s.lk(), s.d(), s.dv());
@@ -68,6 +73,21 @@ public final class CpuAttention {
      * @return out (B, Lq, Dv), lse (B, Lq) with -inf (and output 0) for rows that see no key
      */
     public static Backend.AttentionOutput forward(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
+        return rowsPath(Dims.of(q, k, v)) ? CpuAttentionRows.forward(q, k, v, keyMask, causal, scale)
+                : forwardFlash(q, k, v, keyMask, causal, scale);
+    }
+
+    /**
+     * Whether a call runs on {@link CpuAttentionRows} (whole key rows, one task per batch): short key
+     * sequences with a batch per thread at least; otherwise the flash path, which also splits a batch
+     * across threads.
+     */
+    static boolean rowsPath(Dims n) {
+        return n.b() >= Parallel.threads() && CpuAttentionRows.applies(n);
+    }
+
+    /** {@link #forward} on the flash path whatever the sizes. */
+    static Backend.AttentionOutput forwardFlash(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
         Dims n = Dims.of(q, k, v);
         float[] qs = data(q), ks = data(k), vs = data(v), bias = maskBias(keyMask, n);
         int qo = q.layout().offset(), ko = k.layout().offset(), vo = v.layout().offset();
@@ -159,6 +179,13 @@ public final class CpuAttention {
      */
     public static Backend.AttentionGrads backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                   Tensor keyMask, boolean causal, float scale) {
+        return rowsPath(Dims.of(q, k, v)) ? CpuAttentionRows.backward(q, k, v, out, lse, dout, keyMask, causal, scale)
+                : backwardFlash(q, k, v, out, lse, dout, keyMask, causal, scale);
+    }
+
+    /** {@link #backward} on the flash path whatever the sizes. */
+    static Backend.AttentionGrads backwardFlash(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
+                                                Tensor keyMask, boolean causal, float scale) {
         Dims n = Dims.of(q, k, v);
         float[] dq = new float[n.b * n.lq * n.d], dk = new float[n.b * n.lk * n.d], dv = new float[n.b * n.lk * n.dv];
         Src[] src = {Src.of(q), Src.of(k), Src.of(v), Src.of(out), Src.of(lse), Src.of(dout)};
@@ -189,7 +216,7 @@ public final class CpuAttention {
     private record DqPiece(int batch, float[] rows) {}
 
     /** A contiguous operand: its array and start offset. */
-    private record Src(float[] a, int off) {
+    record Src(float[] a, int off) {
         static Src of(Tensor t) {
             return new Src(data(t), t.layout().offset());
         }
@@ -282,9 +309,7 @@ public final class CpuAttention {
                         Arrays.fill(p, r * BK, r * BK + bk, 0f);
                         continue;
                     }
-                    int limit = visible(causal, i0 + r + n.off() - j0 + 1, bk);
-                    scaleMask(p, r * BK, limit, bk, scale, bias, batch * n.lk + j0);
-                    expSub(p, r * BK, bk, rowLse);
+                    probRow(p, r * BK, visible(causal, i0 + r + n.off() - j0 + 1, bk), bk, scale, bias, batch * n.lk + j0, rowLse);
                 }
                 // dV += P^T dO
                 GemmPacking.packAPanels(0, bkRows / MR, bk, bq, p, 0, 1, BK, pa, 0);
@@ -361,6 +386,22 @@ public final class CpuAttention {
             total += x;
         }
         return total;
+    }
+
+    /**
+     * The backward's P from the saved lse, in one pass and with no reductions:
+     * {@code s[o+t] = exp(scale*s[o+t] + bias[bo+t] - lse)} for t < limit, 0 for limit <= t < n.
+     * The argument of exp is formed as {@link #scaleMask} then {@link #expSub} form it (scale, bias, then lse).
+     */
+    static void probRow(float[] s, int o, int limit, int n, float scale, float[] bias, int bo, float lse) {
+        int t = 0;
+        for (int bound = SPECIES.loopBound(limit); t < bound; t += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, s, o + t).mul(scale);
+            if (bias != null) x = x.add(FloatVector.fromArray(SPECIES, bias, bo + t));
+            VecMath.exp(x.sub(lse)).intoArray(s, o + t);
+        }
+        for (; t < limit; t++) s[o + t] = (float) StrictMath.exp(s[o + t] * scale + (bias == null ? 0f : bias[bo + t]) - lse);
+        if (limit < n) Arrays.fill(s, o + Math.max(0, limit), o + n, 0f);
     }
 
     /** {@code x[o..o+n) *= f}; n is a multiple of the vector length. */

@@ -16,12 +16,28 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Flash attention forward and backward against a whole-row softmax in double written here and
- * against the reference backend: block edges (BQ, BK), causal with Lq < Lk and Lq > Lk, key masks,
- * fully masked rows and batches, D != Dv, inputs at non-zero storage offsets.
+ * Both CPU attention paths (flash, and whole key rows per batch) forward and backward against a
+ * whole-row softmax in double written here and against the reference backend: block edges (BQ,
+ * BK, the rows path's query blocks), causal with Lq < Lk and Lq > Lk, key masks, fully masked rows
+ * and batches, D != Dv, odd sizes (the rows path's padded copies) and whole-tile sizes (its in-place
+ * operands), inputs at non-zero storage offsets.
  */
 class CpuAttentionTest {
     private static final double TOL = 2e-5;
+
+    private interface Fwd {
+        Backend.AttentionOutput run(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale);
+    }
+
+    private interface Bwd {
+        Backend.AttentionGrads run(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout, Tensor keyMask,
+                                   boolean causal, float scale);
+    }
+
+    private record Path(String name, Fwd fwd, Bwd bwd) {}
+
+    private static final Path FLASH = new Path("flash", CpuAttention::forwardFlash, CpuAttention::backwardFlash);
+    private static final Path ROWS = new Path("rows", CpuAttentionRows::forward, CpuAttentionRows::backward);
 
     private record Case(int b, int lq, int lk, int d, int dv, boolean causal, boolean masked) {}
 
@@ -81,17 +97,23 @@ class CpuAttentionTest {
         return view(s, new Layout(shape, Shapes.contiguousStrides(shape), pad));
     }
 
+    /** Checks the case on the flash path and, where it applies (Lk small enough), on the rows path. */
     private static void check(Case c, long seed, float[] mask) {
+        check(FLASH, c, seed, mask);
+        if (c.lk() > 0 && c.lk() <= CpuAttentionRows.LK_MAX) check(ROWS, c, seed, mask);
+    }
+
+    private static void check(Path path, Case c, long seed, float[] mask) {
         Random r = new Random(seed);
         float[] q = random(r, c.b * c.lq * c.d), k = random(r, c.b * c.lk * c.d), v = random(r, c.b * c.lk * c.dv);
         float[] dout = random(r, c.b * c.lq * c.dv);
         float scale = (float) (1 / Math.sqrt(c.d));
         Tensor tq = at(q, 1, c.b, c.lq, c.d), tk = at(k, 2, c.b, c.lk, c.d), tv = at(v, 3, c.b, c.lk, c.dv);
         Tensor tm = mask == null ? null : view(mask, new Layout(new int[] {c.b, c.lk}, new int[] {c.lk, 1}, 0));
-        Backend.AttentionOutput got = CpuAttention.forward(tq, tk, tv, tm, c.causal, scale);
+        Backend.AttentionOutput got = path.fwd().run(tq, tk, tv, tm, c.causal, scale);
         float[] out = values(got.out()), lse = values(got.lse());
         Naive want = naive(c, q, k, v, mask, scale, out, lse, dout);
-        String what = c.toString();
+        String what = path.name() + " " + c;
         int depth = Math.max(c.d, c.lk);
         assertClose(want.out(), out, TOL, depth, "out " + what);
         for (int i = 0; i < lse.length; i++) {
@@ -102,7 +124,7 @@ class CpuAttentionTest {
         for (int i = 0; i < gotLse.length; i++) if (gotLse[i] == Float.NEGATIVE_INFINITY) gotLse[i] = (float) (finiteLse[i] = 0);
         assertClose(finiteLse, gotLse, TOL, depth, "lse " + what);
         Tensor tout = at(out, 4, c.b, c.lq, c.dv), tlse = at(lse, 5, c.b, c.lq), tdout = at(dout, 6, c.b, c.lq, c.dv);
-        Backend.AttentionGrads g = CpuAttention.backward(tq, tk, tv, tout, tlse, tdout, tm, c.causal, scale);
+        Backend.AttentionGrads g = path.bwd().run(tq, tk, tv, tout, tlse, tdout, tm, c.causal, scale);
         assertClose(want.dq(), values(g.dq()), TOL, depth, "dq " + what);
         assertClose(want.dk(), values(g.dk()), TOL, depth, "dk " + what);
         assertClose(want.dv(), values(g.dv()), TOL, depth, "dv " + what);
@@ -145,6 +167,27 @@ class CpuAttentionTest {
         }
         check(c, 7, mask);
         check(new Case(3, 29, 75, 16, 16, true, true), 8, mask);
+    }
+
+    /** Whole tiles (Lq a multiple of 8, D and Dv of NR): the rows path reads the inputs in place. */
+    @Test
+    void wholeTileSizesAcrossQueryBlocks() {
+        int nr = GemmKernel.NR;
+        check(new Case(2, 64, 64, nr, nr, false, false), 12, null);
+        check(new Case(2, 64, 64, 2 * nr, nr, true, false), 13, null);
+        // Lk 300: query blocks of 24 rows, so 40 queries take two blocks, the last one partial.
+        check(new Case(2, 40, 300, nr, 2 * nr, false, false), 14, null);
+        check(new Case(2, 40, 300, nr, 2 * nr, true, false), 15, null);
+        check(new Case(2, 320, 40, nr, nr, true, false), 16, null);
+    }
+
+    /** The public entry points take the rows path for short keys and a batch per thread at least, flash otherwise. */
+    @Test
+    void dispatchPicksThePathBySize() {
+        int t = Parallel.threads(), lk = CpuAttentionRows.LK_MAX;
+        assertTrue(CpuAttention.rowsPath(new CpuAttention.Dims(t, 9, lk, 16, 16)));
+        assertTrue(!CpuAttention.rowsPath(new CpuAttention.Dims(t, 9, lk + 1, 16, 16)));
+        assertEquals(t == 1, CpuAttention.rowsPath(new CpuAttention.Dims(t - 1 == 0 ? 1 : t - 1, 9, 24, 16, 16)));
     }
 
     @Test

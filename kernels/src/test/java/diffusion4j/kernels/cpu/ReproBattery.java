@@ -1,5 +1,6 @@
 package diffusion4j.kernels.cpu;
 
+import diffusion4j.tensor.AdamUpdate;
 import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.ConvParams;
 import diffusion4j.tensor.Device;
@@ -77,6 +78,17 @@ public final class ReproBattery {
             put(h, n, at.out(), at.lse());
             put(h, n + ".backward", ag.dq(), ag.dk(), ag.dv());
         }
+
+        // whole tiles (Lq a multiple of 8, D a multiple of 32): the row path reads operands in place
+        Tensor wq = t(31, 1f, 0f, 2, 16, 32), wk = t(32, 1f, 0f, 2, 16, 32), wv = t(33, 1f, 0f, 2, 16, 32), wd = t(34, 1f, 0f, 2, 16, 32);
+        Functional.Attention wat = Functional.attention(wq, wk, wv, null, false, 0.125f);
+        Functional.AttentionGrads wag = Functional.attentionBackward(wq, wk, wv, wat.out(), wat.lse(), wd, null, false, 0.125f);
+        put(h, "attention.wholeTiles", wat.out(), wat.lse());
+        put(h, "attention.wholeTiles.backward", wag.dq(), wag.dk(), wag.dv());
+
+        AdamUpdate.Result adam = AdamUpdate.of(0.9, 0.999, 1e-8, 0.01, true, 1e-3, 3)
+                .apply(t(35, 1f, 0f, 37, 5), t(36, 1f, 0f, 37, 5), t(37, 0.1f, 0f, 37, 5), t(38, 0.1f, 0f, 37, 5).square());
+        put(h, "adam", adam.w(), adam.m(), adam.v());
 
         put(h, "matmul", t(21, 1f, 0f, 17, 33).matmul(t(22, 1f, 0f, 33, 21)));
         Tensor cx = t(23, 1f, 0f, 1, 3, 9, 9), cw = t(24, 1f, 0f, 4, 3, 3, 3);

@@ -1,0 +1,201 @@
+package diffusion4j.kernels.cpu;
+
+import static diffusion4j.kernels.cpu.GemmKernel.LANES;
+import static diffusion4j.kernels.cpu.GemmKernel.NR;
+import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Small products for {@link CpuAttentionRows} on unpacked operands: an 8 x NR register tile (8 rows
+ * by two vectors, 16 accumulators) that broadcasts A in place and streams B rows in place.
+ * Attention's matrices are a few KiB and sit in L1 the whole time, so packing them (as
+ * {@link Gemm} does, to keep big operands streaming from cache) costs more than it saves: in a
+ * profile of the packed flash path at L = D = 64, packing took longer than the micro-kernel.
+ * Eight rows rather than GemmKernel's twelve because attention's sizes (16, 32, 64, 256) are
+ * multiples of 8 and not of 12, so no rows are wasted on padding; 16 independent fma chains still
+ * cover the fma latency times both pipes twice.
+ *
+ * <p>The two forms attention needs, {@code A B} ({@link #nn}) and {@code A^T B} ({@link #tn}), are
+ * two kernels rather than one with A's strides as arguments: C2 only removes the range checks of
+ * the A loads when the stride along k (nn) or along the rows (tn) is a constant, and one kernel
+ * with both strides variable ran at 140-170 GFLOP/s in L1 where these two run at 190 and 210
+ * (one core, 64 x 64 x 64). The bodies stay written out: C2 keeps named {@code FloatVector}
+ * locals in registers only when nothing is factored into calls (see {@link GemmKernel}).
+ */
+final class AttentionTile {
+    private AttentionTile() {}
+
+    /** Rows of the register tile. */
+    static final int TR = 8;
+
+    /**
+     * {@code C (+)= A B} over whole tiles: rows {@code [0, m)}, columns {@code [0, n)}.
+     *
+     * @param m a multiple of {@link #TR}; A's rows up to m are read (callers pad)
+     * @param n a multiple of NR; B's columns up to n are read (callers pad)
+     * @param a (m, kc) row-major with row stride {@code lda} from {@code ao}; not modified
+     * @param b (kc, n) row-major with row stride {@code ldb} from {@code bo}; not modified
+     * @param c written (added to when {@code acc}): (m, n) with row stride {@code ldc} from {@code co}
+     */
+    static void nn(int m, int n, int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                   float[] c, int co, int ldc, boolean acc) {
+        for (int j = 0; j < n; j += NR) {
+            for (int i = 0; i < m; i += TR) tileNN(kc, a, ao + i * lda, lda, b, bo + j, ldb, c, co + i * ldc + j, ldc, acc);
+        }
+    }
+
+    /**
+     * {@code C (+)= A^T B} over whole tiles, as {@link #nn} but with {@code a} (kc, m) row-major
+     * (row stride {@code lda}): element (i, p) of A^T at {@code ao + p*lda + i}.
+     */
+    static void tn(int m, int n, int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                   float[] c, int co, int ldc, boolean acc) {
+        for (int j = 0; j < n; j += NR) {
+            for (int i = 0; i < m; i += TR) tileTN(kc, a, ao + i, lda, b, bo + j, ldb, c, co + i * ldc + j, ldc, acc);
+        }
+    }
+
+    /** One TR x NR tile of {@link #nn}: k ascending, then added to C when {@code acc}. */
+    static void tileNN(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                       float[] c, int co, int ldc, boolean acc) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, r4 = 4 * lda, r5 = 5 * lda, r6 = 6 * lda, r7 = 7 * lda;
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p, bi = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a[ai + r1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a[ai + r2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a[ai + r3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a[ai + r4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a[ai + r5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a[ai + r6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a[ai + r7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        if (acc) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, co));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, c, co + LANES));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, c, co + ldc + LANES));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, c, co + 2 * ldc + LANES));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, c, co + 3 * ldc + LANES));
+            c40 = c40.add(FloatVector.fromArray(SPECIES, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(SPECIES, c, co + 4 * ldc + LANES));
+            c50 = c50.add(FloatVector.fromArray(SPECIES, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(SPECIES, c, co + 5 * ldc + LANES));
+            c60 = c60.add(FloatVector.fromArray(SPECIES, c, co + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(SPECIES, c, co + 6 * ldc + LANES));
+            c70 = c70.add(FloatVector.fromArray(SPECIES, c, co + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(SPECIES, c, co + 7 * ldc + LANES));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + LANES);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + LANES);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + LANES);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + LANES);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + LANES);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + LANES);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + LANES);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + LANES);
+    }
+
+    /** One TR x NR tile of {@link #tn}: k ascending, then added to C when {@code acc}. */
+    static void tileTN(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                       float[] c, int co, int ldc, boolean acc) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * lda, bi = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        if (acc) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, co));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, c, co + LANES));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, c, co + ldc + LANES));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, c, co + 2 * ldc + LANES));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, c, co + 3 * ldc + LANES));
+            c40 = c40.add(FloatVector.fromArray(SPECIES, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(SPECIES, c, co + 4 * ldc + LANES));
+            c50 = c50.add(FloatVector.fromArray(SPECIES, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(SPECIES, c, co + 5 * ldc + LANES));
+            c60 = c60.add(FloatVector.fromArray(SPECIES, c, co + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(SPECIES, c, co + 6 * ldc + LANES));
+            c70 = c70.add(FloatVector.fromArray(SPECIES, c, co + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(SPECIES, c, co + 7 * ldc + LANES));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + LANES);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + LANES);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + LANES);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + LANES);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + LANES);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + LANES);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + LANES);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + LANES);
+    }
+}

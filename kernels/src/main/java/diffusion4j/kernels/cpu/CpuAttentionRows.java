@@ -1,0 +1,366 @@
+package diffusion4j.kernels.cpu;
+
+import static diffusion4j.kernels.cpu.AttentionTile.TR;
+import static diffusion4j.kernels.cpu.CpuAttention.maskBias;
+import static diffusion4j.kernels.cpu.CpuAttention.probRow;
+import static diffusion4j.kernels.cpu.CpuAttention.softmaxGrad;
+import static diffusion4j.kernels.cpu.CpuAttention.visible;
+import static diffusion4j.kernels.cpu.GemmKernel.LANES;
+import static diffusion4j.kernels.cpu.GemmKernel.NR;
+import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
+
+import diffusion4j.kernels.cpu.CpuAttention.Dims;
+import diffusion4j.kernels.cpu.CpuAttention.Src;
+import diffusion4j.tensor.Backend;
+import diffusion4j.tensor.HeapStorage;
+import diffusion4j.tensor.Tensor;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Attention with whole key rows, one task per batch: for short key sequences (Lk up to
+ * {@link #LK_MAX}), the form {@link CpuAttention} uses when there are at least as many batches as
+ * threads. A block of query rows gets its full score rows S = Q K^T at once (QB x Lk, about 32 KiB,
+ * so in L1), then an exact softmax (no online rescaling), then O = P V; the backward goes over the
+ * same query blocks, recomputes P from the saved lse and does dV += P^T dO, dP = dO V^T,
+ * dS = P (dP - D) scale, dK += dS^T Q and dQ = dS K. A task owns its whole batch, so dQ is final
+ * when its block is done and dK, dV are summed over the blocks in ascending order: no per-thread
+ * partial sums to combine afterwards, and the bits do not depend on which thread ran a batch.
+ * Threads take the next batch as they finish one (as {@link Gemm} does with its tasks), so a
+ * thread that loses its core on this shared machine just takes fewer batches.
+ *
+ * <p>The products run on {@link AttentionTile} straight from the inputs when the sizes are whole
+ * tiles (Lq a multiple of {@link AttentionTile#TR}, D and Dv of NR: the benchmark shapes and the
+ * UNet's heads); otherwise from zero-padded copies. Only K^T and V^T are always copied (S and dP
+ * need them as B operands). Padding keys and rows are kept out of the softmax: score columns past
+ * what a row sees are -inf before exp, and padding query rows are zero in Q and dO.
+ */
+final class CpuAttentionRows {
+    private CpuAttentionRows() {}
+
+    /** Longest key sequence for this path: beyond it a QB x Lk score block leaves L1 even at QB = 16. */
+    static final int LK_MAX = 512;
+    /** Floats in one block of score rows (QB x Lk padded): 32 KiB, in L1 beside the operands' rows. */
+    private static final int BLOCK_FLOATS = 8192;
+
+    /** Lk in [1, LK_MAX] (no keys at all is left to the flash path, which needs no score rows). */
+    static boolean applies(Dims n) {
+        return n.lk() > 0 && n.lk() <= LK_MAX;
+    }
+
+    /** As {@link CpuAttention#forward}, on this path whatever the batch count. */
+    static Backend.AttentionOutput forward(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
+        Dims n = Dims.of(q, k, v);
+        Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v);
+        float[] bias = maskBias(keyMask, n), out = new float[n.b() * n.lq() * n.dv()], lse = new float[n.b() * n.lq()];
+        eachBatch(n, () -> new Block(n, bias, causal, scale, false), (w, b) -> {
+            w.load(qs, ks, vs, null, b);
+            w.forward(b, out, lse);
+        });
+        return new Backend.AttentionOutput(new HeapStorage(out), new HeapStorage(lse));
+    }
+
+    /** As {@link CpuAttention#backward}, on this path whatever the batch count. */
+    static Backend.AttentionGrads backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
+                                           Tensor keyMask, boolean causal, float scale) {
+        Dims n = Dims.of(q, k, v);
+        Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v), os = Src.of(out), ls = Src.of(lse), ds = Src.of(dout);
+        float[] bias = maskBias(keyMask, n);
+        float[] dq = new float[n.b() * n.lq() * n.d()], dk = new float[n.b() * n.lk() * n.d()], dv = new float[n.b() * n.lk() * n.dv()];
+        eachBatch(n, () -> new Block(n, bias, causal, scale, true), (w, b) -> {
+            w.load(qs, ks, vs, ds, b);
+            w.backward(b, os, ls, dq, dk, dv);
+        });
+        return new Backend.AttentionGrads(new HeapStorage(dq), new HeapStorage(dk), new HeapStorage(dv));
+    }
+
+    private interface BatchStep {
+        void run(Block w, int b);
+    }
+
+    /** Runs {@code step} for every batch, each thread taking the next one as it finishes, with its own scratch. */
+    private static void eachBatch(Dims n, Supplier<Block> scratch, BatchStep step) {
+        AtomicInteger next = new AtomicInteger();
+        Parallel.range(Math.min(Parallel.threads(), n.b()), (t0, t1) -> {
+            Block w = scratch.get();
+            for (int b; (b = next.getAndIncrement()) < n.b(); ) step.run(w, b);
+        });
+    }
+
+    static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /** One thread's scratch and the steps over one batch. */
+    private static final class Block {
+        final Dims n;
+        final float[] bias;
+        final boolean causal, direct;
+        /** Backward: dK and dV are summed straight into the outputs (whole tiles and Lk a multiple of TR). */
+        final boolean inPlace;
+        final float scale;
+        final int dP, dvP, lkP, qb;
+        /** Padded copies of Q, K, V, dO (null when the inputs are used in place). */
+        final float[] qc, kc, vc, dc;
+        /** K^T (D x LkP) and V^T (Dv x LkP), columns past Lk zero. */
+        final float[] kt, vt, tmp = new float[LANES * LANES];
+        /** Row reductions: LANES lane-wise partials of LANES rows, their transpose, the folded max and sum. */
+        final float[] red = new float[LANES * LANES], redT = new float[LANES * LANES], m = new float[LANES], l = new float[LANES];
+        /** A batch of K or V as it is in the input, on the way to {@link #kt} or {@link #vt}. */
+        final float[] stage;
+        /** Score rows of one query block: S then P; dP then dS; O or dQ rows. */
+        final float[] s, ds, o;
+        /** Forward: 1/l of each row of the block (0 for a row that sees nothing). */
+        final float[] inv;
+        /** dK, dV of the batch (Lk rounded to TR rows), D = rowsum(dO * O). */
+        final float[] dkS, dvS, di;
+        /** The current batch's Q, K, V, dO: array, offset of row 0, row stride. */
+        float[] qa, ka, va, da;
+        int qo, ko, vo, dOff, ldq, ldk, ldv, ldo;
+
+        Block(Dims n, float[] bias, boolean causal, float scale, boolean backward) {
+            this.n = n;
+            this.bias = bias;
+            this.causal = causal;
+            this.scale = scale;
+            dP = roundUp(n.d(), NR);
+            dvP = roundUp(n.dv(), NR);
+            lkP = roundUp(n.lk(), NR);
+            qb = Math.min(roundUp(n.lq(), TR), Math.max(TR, BLOCK_FLOATS / lkP / TR * TR));
+            direct = n.lq() % TR == 0 && n.d() == dP && n.dv() == dvP;
+            inPlace = direct && n.lk() % TR == 0;
+            int lq8 = roundUp(n.lq(), TR), lk8 = roundUp(n.lk(), TR);
+            qc = direct ? null : new float[lq8 * dP];
+            kc = direct ? null : new float[n.lk() * dP];
+            vc = direct ? null : new float[n.lk() * dvP];
+            dc = direct || !backward ? null : new float[lq8 * dvP];
+            kt = new float[n.d() * lkP];
+            stage = new float[n.lk() * (backward ? Math.max(n.d(), n.dv()) : n.d())];
+            vt = backward ? new float[n.dv() * lkP] : null;
+            s = new float[qb * lkP];
+            ds = backward ? new float[qb * lkP] : null;
+            o = new float[qb * Math.max(dP, dvP)];
+            inv = new float[qb];
+            dkS = backward && !inPlace ? new float[lk8 * dP] : null;
+            dvS = backward && !inPlace ? new float[lk8 * dvP] : null;
+            di = backward ? new float[n.lq()] : null;
+        }
+
+        /** Points the operands at batch b (copying them when padded) and transposes K (and V for the backward). */
+        void load(Src q, Src k, Src v, Src dout, int b) {
+            int qBase = q.off() + b * n.lq() * n.d(), kBase = k.off() + b * n.lk() * n.d(), vBase = v.off() + b * n.lk() * n.dv();
+            if (direct) {
+                qa = q.a(); qo = qBase; ldq = n.d();
+                ka = k.a(); ko = kBase; ldk = n.d();
+                va = v.a(); vo = vBase; ldv = n.dv();
+            } else {
+                copyRows(q.a(), qBase, n.lq(), n.d(), qc, dP);
+                copyRows(k.a(), kBase, n.lk(), n.d(), kc, dP);
+                copyRows(v.a(), vBase, n.lk(), n.dv(), vc, dvP);
+                qa = qc; ka = kc; va = vc;
+                qo = ko = vo = 0;
+                ldq = ldk = dP;
+                ldv = dvP;
+            }
+            transposeBatch(k.a(), kBase, n.d(), kt);
+            if (dout == null) return;
+            transposeBatch(v.a(), vBase, n.dv(), vt);
+            int dBase = dout.off() + b * n.lq() * n.dv();
+            if (direct) {
+                da = dout.a(); dOff = dBase; ldo = n.dv();
+            } else {
+                copyRows(dout.a(), dBase, n.lq(), n.dv(), dc, dvP);
+                da = dc; dOff = 0; ldo = dvP;
+            }
+        }
+
+        /**
+         * {@code dst} (cols x LkP) = the transpose of the batch's (Lk x cols) rows at {@code base}, by way
+         * of a plain copy into {@link #stage}: this is where K and V are first read, and in row order
+         * the hardware prefetcher streams them in; transposing straight from the input measured about
+         * 8% slower over a whole call at L = D = 64 (paired runs, one JVM).
+         */
+        void transposeBatch(float[] src, int base, int cols, float[] dst) {
+            System.arraycopy(src, base, stage, 0, n.lk() * cols);
+            AttentionTranspose.transpose(stage, 0, n.lk(), cols, dst, lkP, tmp);
+        }
+
+        /** Keys the rows {@code [i0, i0+rows)} can see at most: all, or up to the last row's causal limit. */
+        int keyEnd(int i0, int rows) {
+            return causal ? Math.max(0, Math.min(n.lk(), i0 + rows + n.off())) : n.lk();
+        }
+
+        /** Output rows and lse of batch b, one query block at a time: S, softmax, then O = P V scaled by 1/l into out. */
+        void forward(int b, float[] out, float[] lse) {
+            for (int i0 = 0; i0 < n.lq(); i0 += qb) {
+                int rows = Math.min(qb, n.lq() - i0), rowsP = roundUp(rows, TR);
+                int keyEnd = keyEnd(i0, rows);
+                AttentionTile.nn(rowsP, roundUp(keyEnd, NR), n.d(), qa, qo + i0 * ldq, ldq, kt, 0, lkP, s, 0, lkP, false);
+                softmaxRows(b, i0, rows, keyEnd, lse);
+                AttentionTile.nn(rowsP, dvP, keyEnd, s, 0, lkP, va, vo, ldv, o, 0, dvP, false);
+                for (int r = 0; r < rows; r++) scaleInto(o, r * dvP, out, (b * n.lq() + i0 + r) * n.dv(), n.dv(), inv[r]);
+            }
+        }
+
+        /**
+         * Softmax of the block's score rows {@code [0, rows)} over keys {@code [0, keyEnd)} in place,
+         * without the 1/l: writes lse and {@link #inv}. Rows go in groups of LANES: each row leaves
+         * its lane-wise max (then sum) in {@link #red} and the group's rows are folded together after,
+         * so the folds of different rows overlap instead of each row waiting on a chain of lane
+         * shuffles ({@code VecMath.maxLanes}, {@code sumLanes}) between its two passes. At L = D = 64
+         * the per-row form took as long as both products of the forward.
+         */
+        void softmaxRows(int b, int i0, int rows, int keyEnd, float[] lse) {
+            int width = roundUp(keyEnd, LANES);
+            for (int g = 0; g < rows; g += LANES) {
+                int gr = Math.min(LANES, rows - g);
+                for (int r = g; r < g + gr; r++) {
+                    int limit = visible(causal, i0 + r + n.off() + 1, keyEnd);
+                    scaleMaskLanes(s, r * lkP, limit, width, scale, bias, b * n.lk()).intoArray(red, (r - g) * LANES);
+                }
+                foldRows(true, m);
+                for (int r = g; r < g + gr; r++) {
+                    FloatVector sum = FloatVector.zero(SPECIES);
+                    if (m[r - g] == Float.NEGATIVE_INFINITY) Arrays.fill(s, r * lkP, r * lkP + width, 0f); // sees no key: P row 0
+                    else sum = expLanes(s, r * lkP, width, m[r - g]);
+                    sum.intoArray(red, (r - g) * LANES);
+                }
+                foldRows(false, l);
+                for (int r = g; r < g + gr; r++) {
+                    boolean seen = m[r - g] != Float.NEGATIVE_INFINITY;
+                    // StrictMath: pure Java, so no JIT tier can change its bits.
+                    lse[b * n.lq() + i0 + r] = seen ? m[r - g] + (float) StrictMath.log(l[r - g]) : Float.NEGATIVE_INFINITY;
+                    inv[r] = seen ? 1f / l[r - g] : 0f;
+                }
+            }
+        }
+
+        /**
+         * {@code out[r]} = the max (or the sum, lanes in ascending order) of row r of {@link #red}, for
+         * all LANES rows: one transpose, then lane-wise max (add) down the columns.
+         */
+        void foldRows(boolean max, float[] out) {
+            AttentionTranspose.block(red, 0, LANES, redT, 0, LANES, tmp);
+            FloatVector acc = FloatVector.fromArray(SPECIES, redT, 0);
+            for (int t = 1; t < LANES; t++) {
+                FloatVector v = FloatVector.fromArray(SPECIES, redT, t * LANES);
+                acc = max ? acc.max(v) : acc.add(v);
+            }
+            acc.intoArray(out, 0);
+        }
+
+        /** D = rowsum(dO * O) of the batch's rows into {@link #di}, a group of LANES rows per {@link #foldRows}. */
+        void rowDots(float[] out, int oBase) {
+            int dv = n.dv(), bound = SPECIES.loopBound(dv);
+            for (int g = 0; g < n.lq(); g += LANES) {
+                int gr = Math.min(LANES, n.lq() - g);
+                for (int i = g; i < g + gr; i++) {
+                    FloatVector acc = FloatVector.zero(SPECIES);
+                    for (int t = 0; t < bound; t += LANES) {
+                        acc = FloatVector.fromArray(SPECIES, da, dOff + i * ldo + t).fma(FloatVector.fromArray(SPECIES, out, oBase + i * dv + t), acc);
+                    }
+                    acc.intoArray(red, (i - g) * LANES);
+                }
+                foldRows(false, l);
+                for (int i = g; i < g + gr; i++) {
+                    float sum = l[i - g];
+                    for (int t = bound; t < dv; t++) sum += da[dOff + i * ldo + t] * out[oBase + i * dv + t];
+                    di[i] = sum;
+                }
+            }
+        }
+
+        /**
+         * Gradients of batch b into dq, dk, dv, which are zero on entry. With whole tiles (and Lk a
+         * multiple of TR) the products write and sum straight into them; otherwise into padded
+         * scratch, copied out at the end.
+         */
+        void backward(int b, Src out, Src lse, float[] dq, float[] dk, float[] dv) {
+            int oBase = out.off() + b * n.lq() * n.dv();
+            rowDots(out.a(), oBase);
+            float[] dkC = inPlace ? dk : dkS, dvC = inPlace ? dv : dvS, dqC = direct ? dq : o;
+            int dkO = inPlace ? b * n.lk() * n.d() : 0, dvO = inPlace ? b * n.lk() * n.dv() : 0;
+            if (!inPlace) {
+                Arrays.fill(dkS, 0f);
+                Arrays.fill(dvS, 0f);
+            }
+            for (int i0 = 0; i0 < n.lq(); i0 += qb) {
+                int rows = Math.min(qb, n.lq() - i0), rowsP = roundUp(rows, TR);
+                int keyEnd = keyEnd(i0, rows), kRows = roundUp(keyEnd, TR), cols = roundUp(keyEnd, NR);
+                AttentionTile.nn(rowsP, cols, n.d(), qa, qo + i0 * ldq, ldq, kt, 0, lkP, s, 0, lkP, false);
+                // P over kRows columns: dV and dK below have a row per key up to kRows, so columns past
+                // what a row sees must be exactly 0 there.
+                for (int r = 0; r < rows; r++) {
+                    float rowLse = lse.a()[lse.off() + b * n.lq() + i0 + r];
+                    if (rowLse == Float.NEGATIVE_INFINITY) {
+                        Arrays.fill(s, r * lkP, r * lkP + kRows, 0f);
+                        continue;
+                    }
+                    probRow(s, r * lkP, visible(causal, i0 + r + n.off() + 1, keyEnd), kRows, scale, bias, b * n.lk(), rowLse);
+                }
+                int dRow = dOff + i0 * ldo;
+                // dV += P^T dO
+                AttentionTile.tn(kRows, dvP, rows, s, 0, lkP, da, dRow, ldo, dvC, dvO, dvP, true);
+                // dP = dO V^T, then dS = P (dP - D) scale in place
+                AttentionTile.nn(rowsP, cols, n.dv(), da, dRow, ldo, vt, 0, lkP, ds, 0, lkP, false);
+                for (int r = 0; r < rows; r++) softmaxGrad(s, ds, r * lkP, kRows, di[i0 + r], scale);
+                // dK += dS^T Q
+                AttentionTile.tn(kRows, dP, rows, ds, 0, lkP, qa, qo + i0 * ldq, ldq, dkC, dkO, dP, true);
+                // dQ = dS K
+                int dqO = direct ? (b * n.lq() + i0) * n.d() : 0;
+                AttentionTile.nn(rowsP, dP, keyEnd, ds, 0, lkP, ka, ko, ldk, dqC, dqO, dP, false);
+                if (!direct) for (int r = 0; r < rows; r++) System.arraycopy(o, r * dP, dq, (b * n.lq() + i0 + r) * n.d(), n.d());
+            }
+            if (inPlace) return;
+            for (int j = 0; j < n.lk(); j++) {
+                System.arraycopy(dkS, j * dP, dk, (b * n.lk() + j) * n.d(), n.d());
+                System.arraycopy(dvS, j * dvP, dv, (b * n.lk() + j) * n.dv(), n.dv());
+            }
+        }
+    }
+
+    /** {@code dst} rows of width {@code ld} from {@code rows x cols} at {@code base}; the padding is never written, so stays 0. */
+    static void copyRows(float[] src, int base, int rows, int cols, float[] dst, int ld) {
+        for (int r = 0; r < rows; r++) System.arraycopy(src, base + r * cols, dst, r * ld, cols);
+    }
+
+    /** {@code dst[d+t] = src[s+t] * f} for t < n. */
+    static void scaleInto(float[] src, int s, float[] dst, int d, int n, float f) {
+        int t = 0;
+        for (int bound = SPECIES.loopBound(n); t < bound; t += LANES) {
+            FloatVector.fromArray(SPECIES, src, s + t).mul(f).intoArray(dst, d + t);
+        }
+        for (; t < n; t++) dst[d + t] = src[s + t] * f;
+    }
+
+    /**
+     * {@code s[o+t] = scale*s[o+t] + bias[bo+t]} for t < limit (as {@link CpuAttention#scaleMask}) and
+     * -inf for limit <= t < width; returns the lane-wise max. {@code width} is a multiple of LANES.
+     */
+    static FloatVector scaleMaskLanes(float[] s, int o, int limit, int width, float scale, float[] bias, int bo) {
+        FloatVector vmax = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        int t = 0;
+        for (int bound = SPECIES.loopBound(limit); t < bound; t += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, s, o + t).mul(scale);
+            if (bias != null) x = x.add(FloatVector.fromArray(SPECIES, bias, bo + t));
+            x.intoArray(s, o + t);
+            vmax = vmax.max(x);
+        }
+        for (int u = t; u < limit; u++) s[o + u] = s[o + u] * scale + (bias == null ? 0f : bias[bo + u]);
+        Arrays.fill(s, o + limit, o + width, Float.NEGATIVE_INFINITY);
+        return t < width ? vmax.max(FloatVector.fromArray(SPECIES, s, o + t)) : vmax;
+    }
+
+    /** {@code s[o+t] = exp(s[o+t] - m)} for t < width (a multiple of LANES, m finite); returns the lane-wise sum. */
+    static FloatVector expLanes(float[] s, int o, int width, float m) {
+        FloatVector sum = FloatVector.zero(SPECIES);
+        for (int t = 0; t < width; t += LANES) {
+            FloatVector x = VecMath.exp(FloatVector.fromArray(SPECIES, s, o + t).sub(m));
+            x.intoArray(s, o + t);
+            sum = sum.add(x);
+        }
+        return sum;
+    }
+}

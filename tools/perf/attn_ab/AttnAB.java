@@ -1,0 +1,87 @@
+package diffusion4j.kernels.cpu;
+
+import diffusion4j.tensor.Backend;
+import diffusion4j.tensor.Device;
+import diffusion4j.tensor.HeapStorage;
+import diffusion4j.tensor.Storage;
+import diffusion4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * A/B of the CPU attention in one JVM (tools/perf/attn_ab.sh): {@code CpuAttentionOld} (a git
+ * revision of CpuAttention.java, renamed) against the working tree's {@link CpuAttention}, on the
+ * AttentionBenchmark cases (no mask, not causal, scale 1/sqrt(D)). Checks agreement first, then
+ * times single calls of forward and backward (each from its own side's saved out and lse), old and
+ * new interleaved so both see the same machine load; prints medians.
+ * Args: reps [shapes, comma-separated BxLxD].
+ */
+public final class AttnAB {
+    public static void main(String[] args) {
+        int reps = Integer.parseInt(args[0]);
+        String[] shapes = (args.length > 1 ? args[1] : "128x256x32,128x64x64").split(",");
+        for (String s : shapes) {
+            int[] d = Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray();
+            Random r = new Random(1);
+            Tensor q = gauss(r, d), k = gauss(r, d), v = gauss(r, d), dout = gauss(r, d);
+            float scale = (float) (1 / Math.sqrt(d[2]));
+            Backend.AttentionOutput oldOut = CpuAttentionOld.forward(q, k, v, null, false, scale);
+            Backend.AttentionOutput newOut = CpuAttention.forward(q, k, v, null, false, scale);
+            Tensor oo = Tensor.of(Device.CPU, HeapStorage.of(oldOut.out()), d), ol = Tensor.of(Device.CPU, HeapStorage.of(oldOut.lse()), d[0], d[1]);
+            Tensor no = Tensor.of(Device.CPU, HeapStorage.of(newOut.out()), d), nl = Tensor.of(Device.CPU, HeapStorage.of(newOut.lse()), d[0], d[1]);
+            Map<String, Supplier<Object>> ops = new LinkedHashMap<>();
+            ops.put("old fwd", () -> CpuAttentionOld.forward(q, k, v, null, false, scale));
+            ops.put("new fwd", () -> CpuAttention.forward(q, k, v, null, false, scale));
+            ops.put("old bwd", () -> CpuAttentionOld.backward(q, k, v, oo, ol, dout, null, false, scale));
+            ops.put("new bwd", () -> CpuAttention.backward(q, k, v, no, nl, dout, null, false, scale));
+            Backend.AttentionGrads og = (Backend.AttentionGrads) ops.get("old bwd").get(), ng = (Backend.AttentionGrads) ops.get("new bwd").get();
+            agree(s, "out", oldOut.out(), newOut.out());
+            agree(s, "lse", oldOut.lse(), newOut.lse());
+            agree(s, "dq", og.dq(), ng.dq());
+            agree(s, "dk", og.dk(), ng.dk());
+            agree(s, "dv", og.dv(), ng.dv());
+            Map<String, List<Double>> times = new LinkedHashMap<>();
+            for (int rep = -5; rep < reps; rep++) { // 5 warm-up rounds
+                for (var e : ops.entrySet()) {
+                    long t0 = System.nanoTime();
+                    e.getValue().get();
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    if (rep >= 0) times.computeIfAbsent(e.getKey(), key -> new ArrayList<>()).add(ms);
+                }
+            }
+            for (String side : new String[] {"old", "new"}) {
+                double f = median(times.get(side + " fwd")), b = median(times.get(side + " bwd"));
+                System.out.printf("%-11s %s  fwd %7.2f ms  bwd %7.2f  fwd+bwd %7.2f ms (medians of %d)%n", s, side, f, b, f + b, reps);
+            }
+        }
+    }
+
+    private static void agree(String shape, String what, Storage oldS, Storage newS) {
+        float[] a = HeapStorage.of(oldS), b = HeapStorage.of(newS);
+        double diff = 0, max = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            max = Math.max(max, Math.abs(a[i]));
+        }
+        System.out.printf("%-11s %-3s old vs new: max |diff| %.2e (max |value| %.3g)%n", shape, what, diff, max);
+        if (!(diff <= 1e-4 * Math.max(1, max))) throw new AssertionError(shape + " " + what + ": old and new disagree");
+    }
+
+    private static Tensor gauss(Random r, int[] shape) {
+        float[] a = new float[shape[0] * shape[1] * shape[2]];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        return Tensor.of(Device.CPU, a, shape);
+    }
+
+    private static double median(List<Double> l) {
+        List<Double> s = new ArrayList<>(l);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+}
