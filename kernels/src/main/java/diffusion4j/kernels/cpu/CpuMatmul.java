@@ -29,18 +29,28 @@ public final class CpuMatmul {
         }
         int batch = la.dim(0), m = la.dim(1), k = la.dim(2), n = lb.dim(2);
         float[] x = HeapStorage.of(a.storage()), y = HeapStorage.of(b.storage());
-        float[] out = new float[batch * m * n];
-        Parallel.Range body = (b0, b1) -> {
-            for (int i = b0; i < b1; i++) {
-                Gemm.sgemm(false, m, n, k,
-                        x, la.offset() + i * la.stride(0), la.stride(1), la.stride(2),
-                        y, lb.offset() + i * lb.stride(0), lb.stride(1), lb.stride(2),
-                        out, i * m * n, n);
-            }
-        };
         boolean splitBatch = batch > 1 && ((long) m * n * k < SMALL_PRODUCT || batch >= 4 * Parallel.threads());
-        if (splitBatch) Parallel.range(batch, body);
-        else body.run(0, batch);
+        if (splitBatch || batch == 0) {
+            float[] out = new float[batch * m * n];
+            Parallel.range(batch, (b0, b1) -> products(b0, b1, la, x, lb, y, out));
+            return new HeapStorage(out);
+        }
+        // One product after another, each split across threads inside the GEMM; the first one
+        // allocates the output while its B is being packed (the JVM zeroes new arrays).
+        float[] out = Gemm.sgemm(() -> new float[batch * m * n], m, n, k,
+                x, la.offset(), la.stride(1), la.stride(2), y, lb.offset(), lb.stride(1), lb.stride(2), 0, n);
+        products(1, batch, la, x, lb, y, out);
         return new HeapStorage(out);
+    }
+
+    /** Products {@code [b0, b1)} of the batch into {@code out} (B, M, N) dense. */
+    private static void products(int b0, int b1, Layout la, float[] x, Layout lb, float[] y, float[] out) {
+        int m = la.dim(1), k = la.dim(2), n = lb.dim(2);
+        for (int i = b0; i < b1; i++) {
+            Gemm.sgemm(false, m, n, k,
+                    x, la.offset() + i * la.stride(0), la.stride(1), la.stride(2),
+                    y, lb.offset() + i * lb.stride(0), lb.stride(1), lb.stride(2),
+                    out, i * m * n, n);
+        }
     }
 }

@@ -7,6 +7,7 @@ import static diffusion4j.kernels.cpu.GemmPacking.panels;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * Single-precision GEMM with the GotoBLAS/BLIS loop nest, the one matrix product every heavy CPU
@@ -16,13 +17,16 @@ import java.util.function.IntConsumer;
  * serial:                          parallel:
  * for jc in N step NC              for jc in N step ncShared      slab of B, all of K (up to 16 MiB)
  *   for pc in K step KC              pack the slab once (threads take groups of NR panels)
- *     pack B (KC x NC)               threads take tasks (MC row block [x column chunk]) as they go:
- *     for ic in M step MC              for pc in K step KC: pack A (MC x KC), then
- *       pack A (MC x KC)
+ *     pack B (KC x NC)               threads take tasks (row block [x column chunk]) as they go:
+ *     for ic in M step MC              for pc in K step KC: pack A (rows x KC), then
+ *       pack A (MC x KC)                 for jr: for ir: GemmKernel.tile
  *       for jr: for ir: GemmKernel.tile
  * </pre>
  * With KC = 1024 the A block (MC x KC, 480 KiB) and the B micro-panel being reused (KC x NR,
- * 128 KiB) sit in the 1 MiB L2, and A micro-panels (MR x KC) stream through L1.
+ * 128 KiB) sit in the 1 MiB L2, and A micro-panels (MR x KC) stream through L1. The B micro-panel
+ * comes from L3 once per row block, which is what a row block on packed data loses most to
+ * (n = 2048: all of B's panels about 177-207 GFLOP/s per core, one panel reused from L2 213-227,
+ * the same as the micro-kernel in L1); hence {@link #MC_LARGE} row blocks when M is large.
  *
  * <p>A parallel product forks twice (pack B, compute) and has no barrier between tasks: a thread
  * that loses its core to another process just takes fewer tasks. Which thread computes a task
@@ -48,12 +52,21 @@ public final class Gemm {
     static final int KC = Math.max(1, Integer.getInteger("diffusion4j.gemm.kc", 1024));
     /** Rows of A per packed block; also the parallel grain. */
     static final int MC = MR * Math.max(1, Integer.getInteger("diffusion4j.gemm.mc", 120) / MR);
+    /**
+     * Parallel path: rows of A per block when M allows at least four such blocks per thread. Every
+     * row block streams all of B's KC block from L3 once (8 MiB at n = 2048), so twice the rows
+     * per block halve that stream; the A block (960 KiB) then overflows L2 a little, which costs
+     * less (one row block on packed data at n = 2048: MC 120 about 177, 180 about 185, 240 about
+     * 188 GFLOP/s per core; whole product at 2048, CPU time per call, 1.03-1.07x). With fewer rows
+     * the doubled blocks would be cut into column chunks that each repack A (1024: 0.96-0.98x).
+     */
+    static final int MC_LARGE = MR * Math.max(1, Integer.getInteger("diffusion4j.gemm.mcLarge", 240) / MR);
     /** Serial path: columns of B per packed block, KC x NC floats (4 MiB) in L3. */
     static final int NC = NR * Math.max(1, Integer.getInteger("diffusion4j.gemm.nc", (1 << 20) / KC) / NR);
     /** Parallel path: floats of B packed at once (K x ncShared), shared by the threads (16 MiB). */
     static final int SHARED_B = 1 << 22;
-    /** B panels per packing task in the parallel path. */
-    private static final int PACK_GROUP = 4;
+    /** Most B panels per packing task in the parallel path. */
+    private static final int PACK_GROUP = 8;
     /** Below this many multiply-adds, a product stays on one thread (fork/join would dominate). */
     static final long PARALLEL_WORK = 1L << 20;
 
@@ -84,49 +97,98 @@ public final class Gemm {
                              float[] a, int aOff, int aRowStride, int aColStride,
                              float[] b, int bOff, int bRowStride, int bColStride,
                              float[] c, int cOff, int ldc) {
-        if (M <= 0 || N <= 0) return;
-        if (K <= 0) {
-            if (!accumulate) for (int i = 0; i < M; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + N, 0f);
-            return;
-        }
+        product(accumulate, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, null, cOff, ldc);
+    }
+
+    /**
+     * {@code C = A * B} into an array that {@code output} allocates: the product {@link #sgemm}
+     * computes with {@code accumulate} false, but in the parallel path {@code output} runs on the
+     * calling thread while the other threads start packing B. The JVM zeroes a new array on the
+     * thread that allocates it (a 2048 x 2048 output: about 0.9 ms of CPU, against 0.2 ms for
+     * 1024 x 1024), so a caller that allocated first would leave the other core idle meanwhile.
+     *
+     * @param output called exactly once, before anything is written to C; returns C, with room for
+     *               element (i, j) at {@code cOff + i*ldc + j}
+     * @return the array {@code output} returned, written as {@link #sgemm} writes {@code c}
+     */
+    public static float[] sgemm(Supplier<float[]> output, int M, int N, int K,
+                                float[] a, int aOff, int aRowStride, int aColStride,
+                                float[] b, int bOff, int bRowStride, int bColStride, int cOff, int ldc) {
+        return product(false, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, null, output, cOff, ldc);
+    }
+
+    /** Both {@code sgemm}s: C is {@code c}, or (when that is null) comes from {@code output}. */
+    private static float[] product(boolean accumulate, int M, int N, int K,
+                                   float[] a, int aOff, int aRowStride, int aColStride,
+                                   float[] b, int bOff, int bRowStride, int bColStride,
+                                   float[] c, Supplier<float[]> output, int cOff, int ldc) {
         int threads = Parallel.threads();
-        if ((long) M * N * K < PARALLEL_WORK || threads == 1) {
+        boolean parallel = M > 0 && N > 0 && K > 0 && (long) M * N * K >= PARALLEL_WORK && threads > 1;
+        if (!parallel) {
+            if (c == null) c = output.get();
+            if (M <= 0 || N <= 0) return c;
+            if (K <= 0) {
+                if (!accumulate) for (int i = 0; i < M; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + N, 0f);
+                return c;
+            }
             serial(accumulate, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc);
-            return;
+            return c;
         }
+        float[][] out = {c};
         Buffers buf = BUFFERS.get();
         int ncShared = Math.max(NR, Math.min(panels(N, NR), SHARED_B / (NR * K)) * NR);
-        // Row blocks of at most MC rows, as many as a multiple of the thread count, sizes within one
-        // panel of each other: 1024 rows as 8 blocks of 120 and one of 64 would leave one thread
-        // about 6% more work than the other.
-        int mPanels = panels(M, MR), mBlocks = Math.min(mPanels, threads * panels(mPanels, threads * (MC / MR)));
+        // Row blocks of at most MC (or MC_LARGE) rows, as many as a multiple of the thread count,
+        // sizes within one panel of each other: 1024 rows as 8 blocks of 120 and one of 64 would
+        // leave one thread about 6% more work than the other.
+        int mPanels = panels(M, MR);
+        int blockPanels = mPanels >= 4 * threads * (MC_LARGE / MR) ? MC_LARGE / MR : MC / MR;
+        int mBlocks = Math.min(mPanels, threads * panels(mPanels, threads * blockPanels));
         for (int jc = 0; jc < N; jc += ncShared) {
             int nc = Math.min(ncShared, N - jc), nPanels = panels(nc, NR);
             float[] bp = buf.b(nPanels * NR * K);
             int bBase = bOff + jc * bColStride;
-            int groups = panels(nPanels, PACK_GROUP);
-            dynamic(groups, g -> {
-                int p0 = g * PACK_GROUP, p1 = Math.min(nPanels, p0 + PACK_GROUP);
+            // Up to PACK_GROUP panels per packing task (longer row runs read from B), at least
+            // four tasks per thread while there are enough panels.
+            int group = Math.max(1, Math.min(PACK_GROUP, nPanels / (4 * threads))), groups = panels(nPanels, group);
+            dynamic(groups, out[0] != null ? null : () -> out[0] = output.get(), g -> {
+                int p0 = g * group, p1 = Math.min(nPanels, p0 + group);
                 for (int pc = 0; pc < K; pc += KC) {
                     GemmPacking.packBPanels(p0, p1, nc, Math.min(KC, K - pc), b, bBase + pc * bRowStride,
                             bRowStride, bColStride, bp, pc * nPanels * NR);
                 }
             });
             // Few row blocks (small M): also cut the columns, so there are a few tasks per thread
-            // to balance; each such task packs its A block itself (A is small then).
+            // to balance; each such task packs its A block itself (A is small then). Many row
+            // blocks: the last `threads` of them are cut in two column halves, so the region ends
+            // on tasks half as long (a thread that lost its core for a while then leaves the
+            // other less to finish alone); that costs `threads` extra A-block packs.
             int nChunks = mBlocks >= 4 * threads ? 1 : Math.min(nPanels, panels(4 * threads, mBlocks));
+            boolean splitTail = nChunks == 1 && nPanels >= 2;
+            int whole = splitTail ? mBlocks - threads : 0, tailChunks = splitTail ? 2 : nChunks;
+            int tasks = whole + (mBlocks - whole) * tailChunks;
             int cBase = cOff + jc;
-            dynamic(mBlocks * nChunks, t -> {
+            float[] cc = out[0];
+            dynamic(tasks, null, t -> {
                 Buffers own = BUFFERS.get();
-                int mb = t / nChunks, ch = t % nChunks;
+                int mb, np0, np1;
+                if (t < whole) {
+                    mb = t;
+                    np0 = 0;
+                    np1 = nPanels;
+                } else {
+                    mb = whole + (t - whole) / tailChunks;
+                    int ch = (t - whole) % tailChunks;
+                    np0 = (int) ((long) ch * nPanels / tailChunks);
+                    np1 = (int) ((long) (ch + 1) * nPanels / tailChunks);
+                }
                 int ic = (int) ((long) mb * mPanels / mBlocks) * MR, mc = Math.min(M, (int) ((long) (mb + 1) * mPanels / mBlocks) * MR) - ic;
-                int np0 = (int) ((long) ch * nPanels / nChunks), np1 = (int) ((long) (ch + 1) * nPanels / nChunks);
                 for (int pc = 0; pc < K; pc += KC) {
                     rowBlock(accumulate || pc > 0, mc, nc, Math.min(KC, K - pc), a, aOff + ic * aRowStride + pc * aColStride,
-                            aRowStride, aColStride, bp, pc * nPanels * NR, np0, np1, c, cBase + ic * ldc, ldc, own);
+                            aRowStride, aColStride, bp, pc * nPanels * NR, np0, np1, cc, cBase + ic * ldc, ldc, own);
                 }
             });
         }
+        return out[0];
     }
 
     /**
@@ -135,10 +197,13 @@ public final class Gemm {
      * scheduler slice (milliseconds, the length of a whole 1024 product); a static split would
      * make the other thread wait for it, here that thread just takes fewer tasks. Safe for
      * reproducibility because a task's arithmetic does not depend on which thread runs it.
+     *
+     * @param first run once, by the calling thread before it takes tasks (null: nothing)
      */
-    private static void dynamic(int tasks, IntConsumer body) {
+    private static void dynamic(int tasks, Runnable first, IntConsumer body) {
         AtomicInteger next = new AtomicInteger();
         Parallel.range(Parallel.threads(), (t0, t1) -> {
+            if (t0 == 0 && first != null) first.run(); // chunk 0 is the caller's (Parallel.range)
             for (int t; (t = next.getAndIncrement()) < tasks; ) body.accept(t);
         });
     }

@@ -74,8 +74,22 @@ final class GemmPacking {
         }
     }
 
-    /** Packs {@code kc x cols} of B into consecutive NR panels ({@code NR*kc} each), panels {@code [p0, p1)}. */
+    /**
+     * Packs {@code kc x cols} of B into consecutive NR panels ({@code NR*kc} each), panels {@code [p0, p1)}.
+     * Full panels of row-major B are packed a row at a time across all of them: the source is then
+     * read in runs of {@code (p1-p0)*NR} floats, where packing panel by panel walks down a 128-byte
+     * column strip, one new page per row (at n = 2048: 1.3 ns per element against 0.4-0.55, which
+     * was 5% of the product's CPU time).
+     */
     static void packBPanels(int p0, int p1, int cols, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        int full = Math.min(p1, cols / NR);
+        if (cs == 1 && full - p0 > 1) {
+            for (int k = 0; k < kc; k++) {
+                int s = base + k * rs + p0 * NR, o = d + p0 * NR * kc + k * NR;
+                for (int p = p0; p < full; p++, s += NR, o += NR * kc) System.arraycopy(src, s, dst, o, NR);
+            }
+            p0 = full;
+        }
         for (int p = p0; p < p1; p++) {
             int j = p * NR;
             packB(Math.min(NR, cols - j), kc, src, base + j * cs, rs, cs, dst, d + p * NR * kc);

@@ -66,7 +66,8 @@ class CpuMatmulTest {
 
     /**
      * The parallel path (shared B slab, dynamic tasks, several column slabs when K * N is large,
-     * column chunks when M is small) must give bitwise the same C as the serial path, reached here
+     * column chunks when M is small, column halves at the end and larger row blocks when M is
+     * large) must give bitwise the same C as the serial path, reached here
      * by slices small enough to stay serial: the summation order per element may not depend on
      * threads or scheduling.
      */
@@ -76,6 +77,10 @@ class CpuMatmulTest {
         // two column slabs, the last partial; two row blocks, the last partial
         assertParallelEqualsSerial(new Random(11), Gemm.MC + 5, Gemm.SHARED_B / (GemmKernel.NR * k) * GemmKernel.NR + 9, k);
         assertParallelEqualsSerial(new Random(12), 7, 3001, 300); // one row block, split by columns
+        // many row blocks: the last ones run as column halves; two KC blocks; a partial last panel
+        assertParallelEqualsSerial(new Random(13), 8 * Gemm.MC + 5, 3 * GemmKernel.NR + 7, Gemm.KC + 3);
+        // rows enough for the larger row blocks (MC_LARGE)
+        assertParallelEqualsSerial(new Random(15), 4 * Parallel.threads() * Gemm.MC_LARGE + 7, 40, 70);
     }
 
     private static void assertParallelEqualsSerial(Random r, int m, int n, int k) {
@@ -99,6 +104,29 @@ class CpuMatmulTest {
             double[] want = naive(last, n, k, a, (m - last) * k, k, 1, b, 0, n, 1);
             if (acc) for (int i = 0; i < want.length; i++) want[i] += c0[(m - last) * n + i];
             assertClose(want, Arrays.copyOfRange(whole, (m - last) * n, m * n), TOL, k, "parallel path, acc=" + acc);
+        }
+    }
+
+    /**
+     * The allocating sgemm (output supplied during B packing) writes bitwise what sgemm writes into
+     * a zeroed array, on the parallel path (two column slabs) and the serial one, and calls the
+     * supplier exactly once, also when there is nothing to compute.
+     */
+    @Test
+    void allocatingSgemmEqualsSgemmIntoZeroedArray() {
+        Random r = new Random(14);
+        int[][] shapes = {{Gemm.MC + 5, Gemm.SHARED_B / (GemmKernel.NR * 300) * GemmKernel.NR + 9, 300}, {5, 7, 3}, {0, 4, 4}, {3, 4, 0}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2], ldc = n + 2, off = 3, size = off + m * ldc;
+            float[] a = random(r, m * k), b = random(r, k * n), want = new float[size];
+            Gemm.sgemm(false, m, n, k, a, 0, k, 1, b, 0, n, 1, want, off, ldc);
+            int[] calls = {0};
+            float[] got = Gemm.sgemm(() -> {
+                calls[0]++;
+                return new float[size];
+            }, m, n, k, a, 0, k, 1, b, 0, n, 1, off, ldc);
+            assertTrue(calls[0] == 1, "supplier called " + calls[0] + " times for " + Arrays.toString(s));
+            assertTrue(Arrays.equals(want, got), "allocating sgemm differs for " + Arrays.toString(s));
         }
     }
 
