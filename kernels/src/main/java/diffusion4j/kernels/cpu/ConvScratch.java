@@ -13,10 +13,13 @@ final class ConvScratch {
 
     /** Largest array kept per slot (16 MiB). */
     static final int KEEP = 1 << 22;
-    /** Slots: the weight gradient's NHWC input and packed dy (calling thread), B panels (each thread). */
-    static final int NHWC = 0, PACKED_DY = 1, PANELS = 2;
+    /**
+     * Slots: the weight gradient's NHWC input and packed dy (calling thread), B panels and one
+     * packed block of dy (each thread).
+     */
+    static final int NHWC = 0, PACKED_DY = 1, PANELS = 2, DY_BLOCK = 3;
 
-    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[4][0]);
 
     /** At least {@code n} floats of this thread's {@code slot}, contents undefined. */
     static float[] get(int slot, int n) {

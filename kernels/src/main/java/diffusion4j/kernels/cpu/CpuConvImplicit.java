@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorMask;
 /**
  * Implicit-GEMM convolution for stride-1, undilated, ungrouped kernels whose padding keeps the
  * width ({@code 2*padW == kW-1}, e.g. 3x3 with padding 1): {@code y (O x P) = W (O x C*kH*kW) *
- * cols (C*kH*kW x P)} per image, on {@link GemmKernel}'s 12 x 32 micro-kernel, without ever
- * building the column matrix.
+ * cols (C*kH*kW x P)} per image, on {@link GemmKernel}'s 12 x 32 micro-kernel (and
+ * {@link ConvKernel8}'s 8 x 32 one for the last rows, {@link ConvRows}), without ever building the
+ * column matrix.
  *
  * <p>Why that width condition: with the output as wide as the input, output position
  * {@code q = oh*W + ow} reads, for tap (i, j), input element {@code q + (i-padH)*W + (j-padW)} of
@@ -77,7 +78,8 @@ final class CpuConvImplicit {
      * @param y (N, O, OH, W) at 0; overwritten, or added to when {@code accumulate} (bias pre-filled)
      */
     static void forward(Geo g, float[] x, int xo, float[] w, int wo, float[] y, boolean accumulate) {
-        run(g, x, xo, packWeights(g, w, wo), y, accumulate);
+        ConvRows rows = new ConvRows(g.o);
+        run(g, x, xo, rows, packWeights(g, rows, w, wo), y, accumulate);
     }
 
     /**
@@ -99,23 +101,24 @@ final class CpuConvImplicit {
             }
         }
         Geo a = g.adjoint();
-        run(a, dy, dyo, packWeights(a, wt, 0), dx, false);
+        ConvRows rows = new ConvRows(a.o);
+        run(a, dy, dyo, rows, packWeights(a, rows, wt, 0), dx, false);
     }
 
-    /** A = W (O x C*taps, row-major at wo) in MR panels, one run of panels per channel block. */
-    private static float[] packWeights(Geo g, float[] w, int wo) {
-        int K = g.depth(), taps = g.taps(), cb = g.channelBlock(), mPanels = panels(g.o, MR);
-        float[] ap = new float[mPanels * MR * K];
+    /** A = W (O x C*taps, row-major at wo) in {@link ConvRows} panels, one run of panels per channel block. */
+    private static float[] packWeights(Geo g, ConvRows rows, float[] w, int wo) {
+        int K = g.depth(), taps = g.taps(), cb = g.channelBlock();
+        float[] ap = new float[rows.padded() * K];
         for (int c0 = 0; c0 < g.c; c0 += cb) {
             int pc = c0 * taps, kc = (Math.min(g.c, c0 + cb) - c0) * taps;
-            GemmPacking.packAPanels(0, mPanels, g.o, kc, w, wo + pc, K, 1, ap, pc * mPanels * MR);
+            rows.pack(kc, w, wo + pc, K, 1, ap, pc * rows.padded());
         }
         return ap;
     }
 
-    private static void run(Geo g, float[] x, int xo, float[] ap, float[] y, boolean accumulate) {
+    private static void run(Geo g, float[] x, int xo, ConvRows rows, float[] ap, float[] y, boolean accumulate) {
         int taps = g.taps(), ppi = g.panelsPerImage(), P = g.positions(), cb = g.channelBlock();
-        int mPanels = panels(g.o, MR), total = g.n * ppi, tasks = panels(total, TASK);
+        int total = g.n * ppi, tasks = panels(total, TASK);
         // Per (panel of an image, tap): the lanes that read inside the image, and the tap's shift.
         long[] masks = new long[ppi * taps];
         int[] shifts = new int[taps];
@@ -139,38 +142,17 @@ final class CpuConvImplicit {
             for (int task; (task = next.getAndIncrement()) < tasks; ) {
                 int g0 = task * TASK, g1 = Math.min(total, g0 + TASK);
                 for (int c0 = 0; c0 < g.c; c0 += cb) {
-                    int c1 = Math.min(g.c, c0 + cb), kc = (c1 - c0) * taps, aBlock = c0 * taps * mPanels * MR;
+                    int c1 = Math.min(g.c, c0 + cb), kc = (c1 - c0) * taps, aBlock = c0 * taps * rows.padded();
                     boolean acc = accumulate || c0 > 0;
                     packB(g, x, xo, masks, shifts, g0, g1, c0, c1, bp);
                     for (int gp = g0; gp < g1; gp++) {
                         int ni = gp / ppi, q0 = (gp % ppi) * NR;
-                        multiply(g.o, mPanels, kc, ap, aBlock, bp, (gp - g0) * NR * kc, y, ni * g.o * P + q0, P,
+                        rows.multiply(kc, ap, aBlock, bp, (gp - g0) * NR * kc, y, ni * g.o * P + q0, P,
                                 Math.min(NR, P - q0), acc, tile);
                     }
                 }
             }
         });
-    }
-
-    /**
-     * {@code C (+)= A * B} for all {@code mPanels} packed A panels of one depth block against one
-     * packed B panel; tiles that overhang m rows or {@code cols} columns go through {@code tile}.
-     *
-     * @param c written (added to when {@code acc}): rows [0, m), columns [0, cols) at {@code co}, row stride ldc
-     */
-    static void multiply(int m, int mPanels, int kc, float[] ap, int aBlock, float[] bp, int bo,
-                         float[] c, int co, int ldc, int cols, boolean acc, float[] tile) {
-        for (int ip = 0; ip < mPanels; ip++) {
-            int i = ip * MR, rows = Math.min(MR, m - i), ao = aBlock + ip * MR * kc, ci = co + i * ldc;
-            if (rows == MR && cols == NR) {
-                GemmKernel.tile(kc, ap, ao, bp, bo, c, ci, ldc, acc);
-                continue;
-            }
-            GemmKernel.tile(kc, ap, ao, bp, bo, tile, 0, NR, false);
-            for (int r = 0; r < rows; r++) {
-                for (int q = 0, o = ci + r * ldc; q < cols; q++) c[o + q] = acc ? c[o + q] + tile[r * NR + q] : tile[r * NR + q];
-            }
-        }
     }
 
     /**

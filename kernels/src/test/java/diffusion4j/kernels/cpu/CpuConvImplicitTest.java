@@ -5,6 +5,7 @@ import static diffusion4j.kernels.cpu.GemmTesting.random;
 import static diffusion4j.kernels.cpu.GemmTesting.values;
 import static diffusion4j.kernels.cpu.GemmTesting.view;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +76,54 @@ class CpuConvImplicitTest {
     void scratchLeftByALargerCallIsNotRead() {
         check(2, 40, 6, 6, 30, 3, 3, ConvParams.of(1, 1), false, 12);
         check(3, 5, 4, 5, 13, 3, 3, ConvParams.of(1, 1), false, 13);
+    }
+
+    /**
+     * Output channel counts that take 8-row panels ({@link ConvRows}): 8 (one 8-row panel), 20
+     * (12 + 8), 64 (4 x 12 + 2 x 8), and counts that are not multiples of 4, so an 8-row panel has
+     * zero rows (13 = 8 + 8, 5 = 8). For the weight gradient these are dy's rows; the input
+     * gradient runs with O and C swapped, so C takes the same counts there.
+     */
+    @Test
+    void eightRowPanelsInEveryPhase() {
+        check(2, 5, 6, 7, 8, 3, 3, ConvParams.of(1, 1), true, 14);
+        check(2, 20, 5, 6, 20, 3, 3, ConvParams.of(1, 1), false, 15);
+        check(1, 64, 4, 5, 64, 3, 3, ConvParams.of(1, 1), true, 16);
+        check(2, 13, 5, 5, 13, 3, 3, ConvParams.of(1, 1), false, 17);
+        check(3, 7, 4, 6, 5, 3, 3, ConvParams.of(1, 1), true, 18);
+    }
+
+    @Test
+    void rowPanelSplitsPadTheFewestRows() {
+        assertArrayEquals(new int[] {12, 12, 12, 12, 8, 8}, heights(64));
+        assertArrayEquals(new int[] {12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 8}, heights(128));
+        assertArrayEquals(new int[] {8}, heights(8));
+        assertArrayEquals(new int[] {12, 8}, heights(20));
+        assertArrayEquals(new int[] {12, 12}, heights(24));
+        assertArrayEquals(new int[] {8, 8}, heights(13));  // 16 rows, where 12-row panels alone pad to 24
+        assertArrayEquals(new int[] {8}, heights(1));
+        int[] h256 = heights(256);
+        assertEquals(22, h256.length);
+        assertEquals(256, java.util.Arrays.stream(h256).sum());
+        assertEquals(8, h256[20]);
+    }
+
+    private static int[] heights(int m) {
+        ConvRows rows = new ConvRows(m);
+        int[] h = new int[rows.count()];
+        for (int i = 0; i < h.length; i++) h[i] = rows.height(i);
+        return h;
+    }
+
+    /**
+     * A weight gradient whose packed dy is large against dW is split into depth chunks, each
+     * summed into its own partial; here 8 rows x 12288 positions against 8 x 288 columns: 2 chunks.
+     */
+    @Test
+    void weightGradientInDepthChunks() {
+        assertEquals(2, CpuConvWeightGrad.chunks(8, 8L * 3 * 64 * 64, 9 * 32, 3 * 64 * 64 / CpuConvWeightGrad.KC),
+                "case must take two depth chunks");
+        check(3, 1, 64, 64, 8, 3, 3, ConvParams.of(1, 1), false, 19);
     }
 
     @Test
