@@ -5,6 +5,8 @@ import diffusion4j.tensor.Device;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -46,19 +48,36 @@ public final class AttnAB {
             agree(s, "dq", og.dq(), ng.dq());
             agree(s, "dk", og.dk(), ng.dk());
             agree(s, "dv", og.dv(), ng.dv());
-            Map<String, List<Double>> times = new LinkedHashMap<>();
-            for (int rep = -5; rep < reps; rep++) { // 5 warm-up rounds
+            // What the JVM spends zeroing the outputs on the calling thread (out, lse; dq, dk, dv): part of both sides.
+            int elems = d[0] * d[1] * d[2];
+            ops.put("alloc", () -> new float[][] {new float[elems], new float[d[0] * d[1]], new float[elems], new float[elems], new float[elems]});
+            Map<String, List<Double>> times = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            for (int rep = -20; rep < reps; rep++) { // 20 warm-up rounds: on a loaded machine C2 can take that long to settle
                 for (var e : ops.entrySet()) {
-                    long t0 = System.nanoTime();
+                    long c0 = mx.getCurrentThreadCpuTime(), t0 = System.nanoTime();
                     e.getValue().get();
-                    double ms = (System.nanoTime() - t0) / 1e6;
-                    if (rep >= 0) times.computeIfAbsent(e.getKey(), key -> new ArrayList<>()).add(ms);
+                    double ms = (System.nanoTime() - t0) / 1e6, cms = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+                    if (rep >= 0) {
+                        times.computeIfAbsent(e.getKey(), key -> new ArrayList<>()).add(ms);
+                        cpu.computeIfAbsent(e.getKey(), key -> new ArrayList<>()).add(cms);
+                    }
                 }
             }
+            // With one thread the calling thread does all the work, so its CPU time is the call's,
+            // and unlike wall time it does not grow when other processes take the core.
+            boolean oneThread = Parallel.threads() == 1;
             for (String side : new String[] {"old", "new"}) {
                 double f = median(times.get(side + " fwd")), b = median(times.get(side + " bwd"));
-                System.out.printf("%-11s %s  fwd %7.2f ms  bwd %7.2f  fwd+bwd %7.2f ms (medians of %d)%n", s, side, f, b, f + b, reps);
+                System.out.printf("%-11s %s  fwd %7.2f ms  bwd %7.2f  fwd+bwd %7.2f ms wall", s, side, f, b, f + b);
+                if (oneThread) {
+                    double cf = median(cpu.get(side + " fwd")), cb = median(cpu.get(side + " bwd"));
+                    System.out.printf("; cpu fwd %7.2f  bwd %7.2f  fwd+bwd %7.2f ms", cf, cb, cf + cb);
+                }
+                System.out.printf(" (medians of %d)%n", reps);
             }
+            System.out.printf("%-11s output allocation (fwd+bwd outputs) %.2f ms wall, %.2f ms calling-thread cpu%n", s,
+                    median(times.get("alloc")), median(cpu.get("alloc")));
         }
     }
 

@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Matrix transpose in registers for {@link CpuAttentionRows}, which needs K^T and V^T as B operands
- * of its products and turns LANES rows of lane-wise partial sums into columns to fold them. Whole
+ * of its products. Whole
  * LANES x LANES blocks go through log2(LANES) stages, each swapping the off-diagonal s x s
  * sub-blocks of every pair of rows (r, r + s) with one two-vector permute per output row
  * ({@code selectFrom(a, b)}), the recursive block transpose; the edges left over go element by

@@ -31,11 +31,12 @@ import jdk.incubator.vector.FloatVector;
  * Threads take the next batch as they finish one (as {@link Gemm} does with its tasks), so a
  * thread that loses its core on this shared machine just takes fewer batches.
  *
- * <p>The products run on {@link AttentionTile} straight from the inputs when the sizes are whole
- * tiles (Lq a multiple of {@link AttentionTile#TR}, D and Dv of NR: the benchmark shapes and the
- * UNet's heads); otherwise from zero-padded copies. Only K^T and V^T are always copied (S and dP
- * need them as B operands). Padding keys and rows are kept out of the softmax: score columns past
- * what a row sees are -inf before exp, and padding query rows are zero in Q and dO.
+ * <p>The products run on {@link AttentionTile} with K and V straight from the inputs when the sizes
+ * are whole tiles (Lq a multiple of {@link AttentionTile#TR}, D and Dv of NR: the benchmark shapes
+ * and the UNet's heads); otherwise from zero-padded copies. K^T and V^T (S and dP need them as B
+ * operands) and Q and dO (see {@link Block#load}) are always copied. Padding keys and rows are kept
+ * out of the softmax: score columns past what a row sees are -inf before exp, and padding query
+ * rows are zero in Q and dO.
  */
 final class CpuAttentionRows {
     private CpuAttentionRows() {}
@@ -98,23 +99,25 @@ final class CpuAttentionRows {
         final Dims n;
         final float[] bias;
         final boolean causal, direct;
+        /** Backward: D from P and dP of each query block rather than from dO and O (see {@link #backward}). */
+        final boolean dFromBlock;
         /** Backward: dK and dV are summed straight into the outputs (whole tiles and Lk a multiple of TR). */
         final boolean inPlace;
         final float scale;
         final int dP, dvP, lkP, qb;
-        /** Padded copies of Q, K, V, dO (null when the inputs are used in place). */
+        /** Copies of Q and dO (padded), K and V (padded; null when the inputs are used in place). */
         final float[] qc, kc, vc, dc;
         /** K^T (D x LkP) and V^T (Dv x LkP), columns past Lk zero. */
         final float[] kt, vt, tmp = new float[LANES * LANES];
-        /** Row reductions: LANES lane-wise partials of LANES rows, their transpose, the folded max and sum. */
-        final float[] red = new float[LANES * LANES], redT = new float[LANES * LANES], m = new float[LANES], l = new float[LANES];
+        /** Row reductions: LANES lane-wise partials of LANES rows, the folded max and sum. */
+        final float[] red = new float[LANES * LANES], m = new float[LANES], l = new float[LANES];
         /** A batch of K or V as it is in the input, on the way to {@link #kt} or {@link #vt}. */
         final float[] stage;
         /** Score rows of one query block: S then P; dP then dS; O or dQ rows. */
         final float[] s, ds, o;
         /** Forward: 1/l of each row of the block (0 for a row that sees nothing). */
         final float[] inv;
-        /** dK, dV of the batch (Lk rounded to TR rows), D = rowsum(dO * O). */
+        /** dK, dV of the batch (Lk rounded to TR rows), D = rowsum(dO * O) of its rows. */
         final float[] dkS, dvS, di;
         /** The current batch's Q, K, V, dO: array, offset of row 0, row stride. */
         float[] qa, ka, va, da;
@@ -131,11 +134,12 @@ final class CpuAttentionRows {
             qb = Math.min(roundUp(n.lq(), TR), Math.max(TR, BLOCK_FLOATS / lkP / TR * TR));
             direct = n.lq() % TR == 0 && n.d() == dP && n.dv() == dvP;
             inPlace = direct && n.lk() % TR == 0;
+            dFromBlock = n.lk() <= n.dv();
             int lq8 = roundUp(n.lq(), TR), lk8 = roundUp(n.lk(), TR);
-            qc = direct ? null : new float[lq8 * dP];
+            qc = new float[lq8 * dP];
             kc = direct ? null : new float[n.lk() * dP];
             vc = direct ? null : new float[n.lk() * dvP];
-            dc = direct || !backward ? null : new float[lq8 * dvP];
+            dc = backward ? new float[lq8 * dvP] : null;
             kt = new float[n.d() * lkP];
             stage = new float[n.lk() * (backward ? Math.max(n.d(), n.dv()) : n.d())];
             vt = backward ? new float[n.dv() * lkP] : null;
@@ -148,32 +152,34 @@ final class CpuAttentionRows {
             di = backward ? new float[n.lq()] : null;
         }
 
-        /** Points the operands at batch b (copying them when padded) and transposes K (and V for the backward). */
+        /**
+         * Points the operands at batch b and transposes K (and V for the backward). Q and dO are
+         * always copied (padded if need be): read in row order by a plain copy, the hardware
+         * prefetcher streams them in, where the products' first reads of them (eight rows at a time,
+         * a float of each) stall on memory; the copies made the call 5-10% faster at L = D = 64
+         * (one thread, both forms interleaved in one JVM) and changed nothing at L = 256, D = 32.
+         * K and V are read in place when whole tiles: their transposes have already brought them in.
+         */
         void load(Src q, Src k, Src v, Src dout, int b) {
             int qBase = q.off() + b * n.lq() * n.d(), kBase = k.off() + b * n.lk() * n.d(), vBase = v.off() + b * n.lk() * n.dv();
+            copyRows(q.a(), qBase, n.lq(), n.d(), qc, dP);
+            qa = qc; qo = 0; ldq = dP;
             if (direct) {
-                qa = q.a(); qo = qBase; ldq = n.d();
                 ka = k.a(); ko = kBase; ldk = n.d();
                 va = v.a(); vo = vBase; ldv = n.dv();
             } else {
-                copyRows(q.a(), qBase, n.lq(), n.d(), qc, dP);
                 copyRows(k.a(), kBase, n.lk(), n.d(), kc, dP);
                 copyRows(v.a(), vBase, n.lk(), n.dv(), vc, dvP);
-                qa = qc; ka = kc; va = vc;
-                qo = ko = vo = 0;
-                ldq = ldk = dP;
+                ka = kc; va = vc;
+                ko = vo = 0;
+                ldk = dP;
                 ldv = dvP;
             }
             transposeBatch(k.a(), kBase, n.d(), kt);
             if (dout == null) return;
             transposeBatch(v.a(), vBase, n.dv(), vt);
-            int dBase = dout.off() + b * n.lq() * n.dv();
-            if (direct) {
-                da = dout.a(); dOff = dBase; ldo = n.dv();
-            } else {
-                copyRows(dout.a(), dBase, n.lq(), n.dv(), dc, dvP);
-                da = dc; dOff = 0; ldo = dvP;
-            }
+            copyRows(dout.a(), dout.off() + b * n.lq() * n.dv(), n.lq(), n.dv(), dc, dvP);
+            da = dc; dOff = 0; ldo = dvP;
         }
 
         /**
@@ -218,14 +224,16 @@ final class CpuAttentionRows {
                 int gr = Math.min(LANES, rows - g);
                 for (int r = g; r < g + gr; r++) {
                     int limit = visible(causal, i0 + r + n.off() + 1, keyEnd);
-                    scaleMaskLanes(s, r * lkP, limit, width, scale, bias, b * n.lk()).intoArray(red, (r - g) * LANES);
+                    scaleMaskLanes(s, r * lkP, limit, width, scale, bias, b * n.lk(), red, (r - g) * LANES);
                 }
                 foldRows(true, m);
                 for (int r = g; r < g + gr; r++) {
-                    FloatVector sum = FloatVector.zero(SPECIES);
-                    if (m[r - g] == Float.NEGATIVE_INFINITY) Arrays.fill(s, r * lkP, r * lkP + width, 0f); // sees no key: P row 0
-                    else sum = expLanes(s, r * lkP, width, m[r - g]);
-                    sum.intoArray(red, (r - g) * LANES);
+                    if (m[r - g] == Float.NEGATIVE_INFINITY) { // sees no key: P row 0
+                        Arrays.fill(s, r * lkP, r * lkP + width, 0f);
+                        Arrays.fill(red, (r - g) * LANES, (r - g + 1) * LANES, 0f);
+                    } else {
+                        expLanes(s, r * lkP, width, m[r - g], red, (r - g) * LANES);
+                    }
                 }
                 foldRows(false, l);
                 for (int r = g; r < g + gr; r++) {
@@ -239,35 +247,42 @@ final class CpuAttentionRows {
 
         /**
          * {@code out[r]} = the max (or the sum, lanes in ascending order) of row r of {@link #red}, for
-         * all LANES rows: one transpose, then lane-wise max (add) down the columns.
+         * all LANES rows. Scalar on purpose: the rows' chains are independent, so they overlap, and
+         * it measured 38 ns against 70 ns for a register transpose then lane-wise folds; more to the
+         * point, the vector form inlined into {@link #softmaxRows} took C2 past its node budget
+         * (NodeCountInliningCutoff) in about one JVM in five, leaving the forward 2x slower for that
+         * whole run.
          */
         void foldRows(boolean max, float[] out) {
-            AttentionTranspose.block(red, 0, LANES, redT, 0, LANES, tmp);
-            FloatVector acc = FloatVector.fromArray(SPECIES, redT, 0);
-            for (int t = 1; t < LANES; t++) {
-                FloatVector v = FloatVector.fromArray(SPECIES, redT, t * LANES);
-                acc = max ? acc.max(v) : acc.add(v);
+            for (int r = 0; r < LANES; r++) {
+                float acc = red[r * LANES];
+                for (int t = 1; t < LANES; t++) acc = max ? Math.max(acc, red[r * LANES + t]) : acc + red[r * LANES + t];
+                out[r] = acc;
             }
-            acc.intoArray(out, 0);
         }
 
-        /** D = rowsum(dO * O) of the batch's rows into {@link #di}, a group of LANES rows per {@link #foldRows}. */
-        void rowDots(float[] out, int oBase) {
-            int dv = n.dv(), bound = SPECIES.loopBound(dv);
-            for (int g = 0; g < n.lq(); g += LANES) {
-                int gr = Math.min(LANES, n.lq() - g);
+        /**
+         * {@code dst[dOff+i]} = rowsum(x * y) over the first {@code len} columns of rows i < rows (row
+         * strides ldx, ldy), a group of LANES rows per {@link #foldRows}, the tail past the last whole
+         * vector added after in column order.
+         */
+        void rowDots(float[] x, int xo, int ldx, float[] y, int yo, int ldy, int rows, int len, float[] dst, int dOff) {
+            int bound = SPECIES.loopBound(len);
+            for (int g = 0; g < rows; g += LANES) {
+                int gr = Math.min(LANES, rows - g);
                 for (int i = g; i < g + gr; i++) {
                     FloatVector acc = FloatVector.zero(SPECIES);
                     for (int t = 0; t < bound; t += LANES) {
-                        acc = FloatVector.fromArray(SPECIES, da, dOff + i * ldo + t).fma(FloatVector.fromArray(SPECIES, out, oBase + i * dv + t), acc);
+                        FloatVector xv = FloatVector.fromArray(SPECIES, x, xo + i * ldx + t);
+                        acc = xv.fma(FloatVector.fromArray(SPECIES, y, yo + i * ldy + t), acc);
                     }
                     acc.intoArray(red, (i - g) * LANES);
                 }
                 foldRows(false, l);
                 for (int i = g; i < g + gr; i++) {
                     float sum = l[i - g];
-                    for (int t = bound; t < dv; t++) sum += da[dOff + i * ldo + t] * out[oBase + i * dv + t];
-                    di[i] = sum;
+                    for (int t = bound; t < len; t++) sum += x[xo + i * ldx + t] * y[yo + i * ldy + t];
+                    dst[dOff + i] = sum;
                 }
             }
         }
@@ -278,8 +293,11 @@ final class CpuAttentionRows {
          * scratch, copied out at the end.
          */
         void backward(int b, Src out, Src lse, float[] dq, float[] dk, float[] dv) {
-            int oBase = out.off() + b * n.lq() * n.dv();
-            rowDots(out.a(), oBase);
+            // D = rowsum(dO * O) = rowsum(P * dP) (O = P V, dP = dO V^T). With no more keys than Dv
+            // the second is no more work and is in L1 with each query block, where O must come from
+            // memory (5% of the backward at L = D = 64); with many keys (L = 256, D = 32) it is 8x
+            // the work, so there D comes from O, for the whole batch before the blocks.
+            if (!dFromBlock) rowDots(da, dOff, ldo, out.a(), out.off() + b * n.lq() * n.dv(), n.dv(), n.lq(), n.dv(), di, 0);
             float[] dkC = inPlace ? dk : dkS, dvC = inPlace ? dv : dvS, dqC = direct ? dq : o;
             int dkO = inPlace ? b * n.lk() * n.d() : 0, dvO = inPlace ? b * n.lk() * n.dv() : 0;
             if (!inPlace) {
@@ -289,6 +307,9 @@ final class CpuAttentionRows {
             for (int i0 = 0; i0 < n.lq(); i0 += qb) {
                 int rows = Math.min(qb, n.lq() - i0), rowsP = roundUp(rows, TR);
                 int keyEnd = keyEnd(i0, rows), kRows = roundUp(keyEnd, TR), cols = roundUp(keyEnd, NR);
+                // The first block stores its dK, dV rows rather than adding them to the outputs' zeros:
+                // one block a batch at L = 64, and those zeros would come from memory.
+                boolean sum = i0 > 0 || !inPlace;
                 AttentionTile.nn(rowsP, cols, n.d(), qa, qo + i0 * ldq, ldq, kt, 0, lkP, s, 0, lkP, false);
                 // P over kRows columns: dV and dK below have a row per key up to kRows, so columns past
                 // what a row sees must be exactly 0 there.
@@ -302,12 +323,13 @@ final class CpuAttentionRows {
                 }
                 int dRow = dOff + i0 * ldo;
                 // dV += P^T dO
-                AttentionTile.tn(kRows, dvP, rows, s, 0, lkP, da, dRow, ldo, dvC, dvO, dvP, true);
+                AttentionTile.tn(kRows, dvP, rows, s, 0, lkP, da, dRow, ldo, dvC, dvO, dvP, sum);
                 // dP = dO V^T, then dS = P (dP - D) scale in place
                 AttentionTile.nn(rowsP, cols, n.dv(), da, dRow, ldo, vt, 0, lkP, ds, 0, lkP, false);
+                if (dFromBlock) rowDots(s, 0, lkP, ds, 0, lkP, rows, kRows, di, i0);
                 for (int r = 0; r < rows; r++) softmaxGrad(s, ds, r * lkP, kRows, di[i0 + r], scale);
                 // dK += dS^T Q
-                AttentionTile.tn(kRows, dP, rows, ds, 0, lkP, qa, qo + i0 * ldq, ldq, dkC, dkO, dP, true);
+                AttentionTile.tn(kRows, dP, rows, ds, 0, lkP, qa, qo + i0 * ldq, ldq, dkC, dkO, dP, sum);
                 // dQ = dS K
                 int dqO = direct ? (b * n.lq() + i0) * n.d() : 0;
                 AttentionTile.nn(rowsP, dP, keyEnd, ds, 0, lkP, ka, ko, ldk, dqC, dqO, dP, false);
@@ -323,6 +345,10 @@ final class CpuAttentionRows {
 
     /** {@code dst} rows of width {@code ld} from {@code rows x cols} at {@code base}; the padding is never written, so stays 0. */
     static void copyRows(float[] src, int base, int rows, int cols, float[] dst, int ld) {
+        if (cols == ld) {
+            System.arraycopy(src, base, dst, 0, rows * cols);
+            return;
+        }
         for (int r = 0; r < rows; r++) System.arraycopy(src, base + r * cols, dst, r * ld, cols);
     }
 
@@ -337,9 +363,13 @@ final class CpuAttentionRows {
 
     /**
      * {@code s[o+t] = scale*s[o+t] + bias[bo+t]} for t < limit (as {@link CpuAttention#scaleMask}) and
-     * -inf for limit <= t < width; returns the lane-wise max. {@code width} is a multiple of LANES.
+     * -inf for limit <= t < width; the lane-wise max into {@code red[ro..ro+LANES)}. {@code width} is
+     * a multiple of LANES. This and {@link #expLanes} store their partials rather than return a
+     * vector: C2 often does not inline them into the softmax ("callee is too large"), and a
+     * FloatVector returned from a call that is not inlined is boxed on the heap; storing them made
+     * the forward about 17% faster at L = 256, D = 32 (one thread, interleaved with the returning form).
      */
-    static FloatVector scaleMaskLanes(float[] s, int o, int limit, int width, float scale, float[] bias, int bo) {
+    static void scaleMaskLanes(float[] s, int o, int limit, int width, float scale, float[] bias, int bo, float[] red, int ro) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         int t = 0;
         for (int bound = SPECIES.loopBound(limit); t < bound; t += LANES) {
@@ -350,17 +380,20 @@ final class CpuAttentionRows {
         }
         for (int u = t; u < limit; u++) s[o + u] = s[o + u] * scale + (bias == null ? 0f : bias[bo + u]);
         Arrays.fill(s, o + limit, o + width, Float.NEGATIVE_INFINITY);
-        return t < width ? vmax.max(FloatVector.fromArray(SPECIES, s, o + t)) : vmax;
+        (t < width ? vmax.max(FloatVector.fromArray(SPECIES, s, o + t)) : vmax).intoArray(red, ro);
     }
 
-    /** {@code s[o+t] = exp(s[o+t] - m)} for t < width (a multiple of LANES, m finite); returns the lane-wise sum. */
-    static FloatVector expLanes(float[] s, int o, int width, float m) {
+    /**
+     * {@code s[o+t] = exp(s[o+t] - m)} for t < width (a multiple of LANES, m finite); the lane-wise
+     * sum into {@code red[ro..ro+LANES)}.
+     */
+    static void expLanes(float[] s, int o, int width, float m, float[] red, int ro) {
         FloatVector sum = FloatVector.zero(SPECIES);
         for (int t = 0; t < width; t += LANES) {
             FloatVector x = VecMath.exp(FloatVector.fromArray(SPECIES, s, o + t).sub(m));
             x.intoArray(s, o + t);
             sum = sum.add(x);
         }
-        return sum;
+        sum.intoArray(red, ro);
     }
 }

@@ -181,6 +181,27 @@ class CpuAttentionTest {
         check(new Case(2, 320, 40, nr, nr, true, false), 16, null);
     }
 
+    /**
+     * Lk <= Dv: the rows path's backward takes D = rowsum(dO * O) as rowsum(P * dP) from each query
+     * block instead of from the saved output; whole tiles, padded sizes, causal rows that see no key,
+     * a fully masked batch, and two query blocks (Lk 32: blocks of 256 rows).
+     */
+    @Test
+    void gradientsWithNoMoreKeysThanValueWidth() {
+        int nr = GemmKernel.NR;
+        check(new Case(2, 64, 64, 2 * nr, 2 * nr, false, false), 17, null);
+        check(new Case(2, 64, 64, 2 * nr, 2 * nr, true, false), 18, null);
+        check(new Case(2, 50, 20, 16, 24, true, false), 19, null);
+        check(new Case(1, 300, 32, 8, 40, true, false), 20, null);
+        Case c = new Case(2, 29, 40, 16, 48, true, true);
+        float[] mask = new float[c.b() * c.lk()];
+        for (int j = 0; j < c.lk(); j++) {
+            mask[j] = j % 3 == 0 ? 0 : 1;
+            mask[c.lk() + j] = 0; // batch 1 sees nothing
+        }
+        check(c, 21, mask);
+    }
+
     /** The public entry points take the rows path for short keys and a batch per thread at least, flash otherwise. */
     @Test
     void dispatchPicksThePathBySize() {
