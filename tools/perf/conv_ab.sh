@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # A/B of the CPU convolution against an earlier revision, plus PyTorch, on the same machine in one go
 # (docs/performance.md, "conv"). Compiles the convolution files of REV (default HEAD: CpuConv and
-# every CpuConv*/CpuWinograd/CpuUnfold file it has), each renamed with an "Old" suffix, next to
+# every CpuConv*/Conv*/CpuWinograd/CpuUnfold file it has), each renamed with an "Old" suffix, next to
 # tools/perf/conv_ab/ConvAB.java against the kernels classes in $TARGET (default target), then
 # runs ROUNDS rounds of [ConvAB (old and new interleaved), torch_bench.py --only conv2d].
 #
 #   mvn -q -Dd4j.target=target-conv -pl kernels -am compile
 #   TARGET=target-conv ROUNDS=3 tools/perf/conv_ab.sh
-# The GEMM files (Gemm, GemmKernel, GemmPacking) and the shared conv helpers (ConvScratch, ConvRows,
-# ConvKernel8) are the working tree's for both sides.
+# The GEMM files (Gemm, GemmKernel, GemmPacking) are the working tree's for both sides; the conv
+# helpers (ConvScratch, ConvRows, ConvKernel8, any Conv*.java) are REV's on the old side.
 # With JAVA_OPTS=-Ddiffusion4j.threads=1, ConvAB reports CPU time of the calling thread instead.
 # JAVA_OPTS (e.g. -Ddiffusion4j.conv.kc=288) reaches the JVM, for tuning runs; SHAPES (NxCxHxW,...)
 # picks cases; TORCH=0 skips PyTorch.
@@ -29,7 +29,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src/diffusion4j/kernels/cpu" "$work/out"
 dir=kernels/src/main/java/diffusion4j/kernels/cpu
-names="$(cd "$root" && git ls-tree --name-only "$rev" "$dir/" | sed -n 's,.*/\(CpuConv[A-Za-z]*\|CpuWinograd\|CpuUnfold\)\.java$,\1,p')"
+names="$(cd "$root" && git ls-tree --name-only "$rev" "$dir/" | sed -n 's,.*/\(CpuConv[A-Za-z]*\|Conv[A-Za-z0-9]*\|CpuWinograd\|CpuUnfold\)\.java$,\1,p')"
 rename=""
 for n in $names; do rename="$rename s/\\b$n\\b/${n}Old/g;"; done
 for n in $names; do
