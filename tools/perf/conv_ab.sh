@@ -8,7 +8,7 @@
 #   mvn -q -Dd4j.target=target-conv -pl kernels -am compile
 #   TARGET=target-conv ROUNDS=3 tools/perf/conv_ab.sh
 # The GEMM files (Gemm, GemmKernel, GemmPacking) are the working tree's for both sides; the conv
-# helpers (ConvScratch, ConvRows, ConvKernel8, any Conv*.java) are REV's on the old side.
+# helpers (ConvScratch, ConvRows, any Conv*.java) are REV's on the old side.
 # With JAVA_OPTS=-Ddiffusion4j.threads=1, ConvAB reports CPU time of the calling thread instead.
 # JAVA_OPTS (e.g. -Ddiffusion4j.conv.kc=288) reaches the JVM, for tuning runs; SHAPES (NxCxHxW,...)
 # picks cases; TORCH=0 skips PyTorch.

@@ -8,7 +8,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Small products for {@link CpuAttentionRows} on unpacked operands: an 8 x NR register tile (8 rows
- * by two vectors, 16 accumulators) that broadcasts A in place and streams B rows in place.
+ * by two vectors, 16 accumulators) that broadcasts A in place and streams B rows in place. The
+ * convolutions use {@link #tileTN} too, for their 8-row packed panels ({@link ConvRows}): such a
+ * panel is A^T with row stride 8, and the B panel rows have stride NR.
  * Attention's matrices are a few KiB and sit in L1 the whole time, so packing them (as
  * {@link Gemm} does, to keep big operands streaming from cache) costs more than it saves: in a
  * profile of the packed flash path at L = D = 64, packing took longer than the micro-kernel.

@@ -1,13 +1,12 @@
 package diffusion4j.kernels.cpu;
 
-import static diffusion4j.kernels.cpu.ConvKernel8.MR8;
 import static diffusion4j.kernels.cpu.GemmKernel.MR;
 import static diffusion4j.kernels.cpu.GemmKernel.NR;
 
 /**
  * How the convolution GEMMs cut the m rows of their A operand (output channels for the forward
  * and input-gradient passes, dy's channels for the weight gradient) into packed panels: 12-row
- * panels for {@link GemmKernel}, then zero to two 8-row panels for {@link ConvKernel8}, whichever
+ * panels for {@link GemmKernel}, then zero to two 8-row panels for {@link AttentionTile#tileTN}, whichever
  * count pads the fewest rows (ties: fewer 8-row panels). 64 rows = 4 x 12 + 2 x 8, 128 = 10 x 12 + 8,
  * 256 = 20 x 12 + 2 x 8: no zero rows, where 12-row panels alone compute 72, 132 and 264.
  * Two 8-row panels are enough: 8 and 16 are 8 and 4 modulo 12, so with zero, one or two of them
@@ -18,6 +17,8 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
  * is the micro-kernel's (k ascending) whichever panel height holds its row.
  */
 final class ConvRows {
+    /** Rows of the smaller panels: {@link AttentionTile}'s 8 x NR register tile. */
+    static final int MR8 = AttentionTile.TR;
     /** Whether to use 8-row panels at all; off gives 12-row panels only (for A/B timing). */
     static final boolean TILE8 = Boolean.parseBoolean(System.getProperty("diffusion4j.conv.tile8", "true"));
 
@@ -102,6 +103,6 @@ final class ConvRows {
 
     private static void kernel(int h, int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean acc) {
         if (h == MR) GemmKernel.tile(kc, a, ao, b, bo, c, co, ldc, acc);
-        else ConvKernel8.tile(kc, a, ao, b, bo, c, co, ldc, acc);
+        else AttentionTile.tileTN(kc, a, ao, MR8, b, bo, NR, c, co, ldc, acc); // an 8-row panel is A^T with row stride 8
     }
 }

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorMask;
  * Implicit-GEMM convolution for stride-1, undilated, ungrouped kernels whose padding keeps the
  * width ({@code 2*padW == kW-1}, e.g. 3x3 with padding 1): {@code y (O x P) = W (O x C*kH*kW) *
  * cols (C*kH*kW x P)} per image, on {@link GemmKernel}'s 12 x 32 micro-kernel (and
- * {@link ConvKernel8}'s 8 x 32 one for the last rows, {@link ConvRows}), without ever building the
+ * {@link AttentionTile}'s 8 x 32 one for the last rows, {@link ConvRows}), without ever building the
  * column matrix.
  *
  * <p>Why that width condition: with the output as wide as the input, output position
