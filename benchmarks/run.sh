@@ -27,20 +27,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-# The default java may be older; the kernels need JDK 25 (Vector API). Take $JAVA_HOME when it is
-# 25 or newer, else the first JDK 25+ under /usr/lib/jvm.
-find_java() {
-  local cand v
-  for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-    [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
-    v="$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
-    if [[ -n "$v" && "${v%%.*}" -ge 25 ]]; then
-      echo "$cand/bin/java"
-      return 0
-    fi
-  done
-  return 1
-}
+. "$root/tools/find_java.sh"
 java="$(find_java)" || { echo "run.sh: no JDK 25 found (set JAVA_HOME or install one under /usr/lib/jvm)" >&2; exit 1; }
 
 stale() {

@@ -13,13 +13,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 rev="${REV:-HEAD}" target="${TARGET:-target}" rounds="${ROUNDS:-3}" reps="${REPS:-9}" threads="${THREADS:-2}"
-java=""
-for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-  [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
-  v="$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
-  if [[ -n "$v" && "${v%%.*}" -ge 25 ]]; then java="$cand/bin"; break; fi
-done
-[[ -n "$java" ]] || { echo "attn_ab.sh: no JDK 25 found" >&2; exit 1; }
+. "$root/tools/find_java.sh"
+java="$(find_java)" || { echo "attn_ab.sh: no JDK 25 found" >&2; exit 1; }
+java="$(dirname "$java")" # the bin folder: javac and java
 cp="$root/kernels/$target/classes:$root/tensor/$target/classes"
 [[ -d "$root/kernels/$target/classes" ]] || { echo "attn_ab.sh: build first: mvn -q -Dd4j.target=$target -pl kernels -am compile" >&2; exit 1; }
 work="$(mktemp -d)"

@@ -49,14 +49,8 @@ blas_line="$("$python" "$here/torch_bench.py" --check-blas)" || {
   echo "compare.sh: refusing to compare against PyTorch on the reference BLAS (see above)" >&2; exit 1; }
 echo "compare.sh: $blas_line" >&2
 
-# Same JDK lookup as benchmarks/run.sh (which also builds the jar when stale).
-java=""
-for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-  [[ -n "$cand" && -x "$cand/bin/java" ]] || continue
-  v="$("$cand/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
-  if [[ -n "$v" && "${v%%.*}" -ge 25 ]]; then java="$cand/bin/java"; break; fi
-done
-[[ -n "$java" ]] || { echo "compare.sh: no JDK 25 found" >&2; exit 1; }
+. "$root/tools/find_java.sh"
+java="$(find_java)" || { echo "compare.sh: no JDK 25 found" >&2; exit 1; }
 
 {
   echo "## Machine"
