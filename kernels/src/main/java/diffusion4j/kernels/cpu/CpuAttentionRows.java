@@ -91,7 +91,7 @@ final class CpuAttentionRows {
     }
 
     static int roundUp(int x, int m) {
-        return (x + m - 1) / m * m;
+        return GemmPacking.panels(x, m) * m;
     }
 
     /** One thread's scratch and the steps over one batch. */

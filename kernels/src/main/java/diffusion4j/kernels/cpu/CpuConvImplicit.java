@@ -46,7 +46,6 @@ final class CpuConvImplicit {
     private static final long FULL = (1L << NR) - 1;
     private static final FloatVector ZERO = FloatVector.zero(SPECIES);
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[MR * NR]});
 
     /**
      * Input (n, c, h, w), output channels o, kernel kh x kw, padding (ph, pw) with {@code 2*pw == kw-1};
@@ -136,9 +135,7 @@ final class CpuConvImplicit {
         }
         AtomicInteger next = new AtomicInteger();
         Parallel.range(Parallel.threads(), (t0, t1) -> {
-            float[][] scratch = SCRATCH.get();
-            if (scratch[0].length < TASK * NR * cb * taps) scratch[0] = new float[TASK * NR * cb * taps];
-            float[] bp = scratch[0], tile = scratch[1];
+            float[] bp = ConvScratch.get(ConvScratch.PANELS, TASK * NR * cb * taps), tile = ConvScratch.get(ConvScratch.TILE, MR * NR);
             for (int task; (task = next.getAndIncrement()) < tasks; ) {
                 int g0 = task * TASK, g1 = Math.min(total, g0 + TASK);
                 for (int c0 = 0; c0 < g.c; c0 += cb) {

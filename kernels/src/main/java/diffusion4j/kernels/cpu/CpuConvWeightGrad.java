@@ -83,7 +83,7 @@ final class CpuConvWeightGrad {
         float[] dwp = new float[chunks * part];
         AtomicInteger next = new AtomicInteger();
         Parallel.range(Parallel.threads(), (t0, t1) -> {
-            float[] bp = ConvScratch.get(ConvScratch.PANELS, NR * KC), tile = new float[MR * NR];
+            float[] bp = ConvScratch.get(ConvScratch.PANELS, NR * KC), tile = ConvScratch.get(ConvScratch.TILE, MR * NR);
             float[] ap = own ? ConvScratch.get(ConvScratch.DY_BLOCK, mp * KC) : shared;
             for (int task; (task = next.getAndIncrement()) < tasks; ) {
                 int chunk = task / colTasks, j0 = task % colTasks * per, j1 = Math.min(nPanels, j0 + per);

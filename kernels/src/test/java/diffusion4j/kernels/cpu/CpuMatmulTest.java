@@ -127,6 +127,10 @@ class CpuMatmulTest {
             }, m, n, k, a, 0, k, 1, b, 0, n, 1, off, ldc);
             assertTrue(calls[0] == 1, "supplier called " + calls[0] + " times for " + Arrays.toString(s));
             assertTrue(Arrays.equals(want, got), "allocating sgemm differs for " + Arrays.toString(s));
+            // Both forms share the product code, so also check the allocating one against double precision.
+            float[] dense = new float[m * n];
+            for (int i = 0; i < m; i++) System.arraycopy(got, off + i * ldc, dense, i * n, n);
+            assertClose(naive(m, n, k, a, 0, k, 1, b, 0, n, 1), dense, TOL, k, "allocating sgemm " + Arrays.toString(s));
         }
     }
 
