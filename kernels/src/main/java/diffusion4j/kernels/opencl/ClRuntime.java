@@ -59,6 +59,7 @@ public final class ClRuntime {
         props.addProperty(CL_CONTEXT_PLATFORM, e.platform());
         this.context = clCreateContext(props, 1, new cl_device_id[] {device}, null, null, null);
         this.queue = clCreateCommandQueueWithProperties(context, device, new cl_queue_properties(), null);
+        SignalHandlers.restore(); // a driver may start its compiler with the context
         this.programs = new ProgramCache(context, device, info, cacheDir);
         this.pool = new BufferPool(context, info.name(), Math.min(info.globalMemBytes() / 4, 4L << 30));
         this.tuning = ClTuning.forDevice(info);

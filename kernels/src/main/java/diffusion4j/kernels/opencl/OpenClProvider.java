@@ -26,12 +26,15 @@ public final class OpenClProvider implements BackendProvider {
         static {
             List<ClDevices.Entry> e = List.of();
             String reason = null;
+            SignalHandlers.captureOnce(); // before the driver loads: see SignalHandlers
             try {
                 e = ClDevices.discover();
                 if (e.isEmpty()) reason = "OpenCL platforms exist but offer no devices";
             } catch (LinkageError | RuntimeException ex) {
                 // LinkageError: JOCL's natives or libOpenCL.so missing; CLException: no ICD platform (CL_PLATFORM_NOT_FOUND_KHR).
                 reason = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            } finally {
+                SignalHandlers.restore();
             }
             if (reason != null) LOG.log(System.Logger.Level.INFO, "opencl: no OpenCL device available (" + reason + ")");
             ENTRIES = e;

@@ -87,13 +87,17 @@ final class ProgramCache {
             memoryHits++;
             return p;
         }
-        p = fromDisk(key, file, options);
-        if (p != null) {
-            diskHits++;
-        } else {
-            p = compile(file, source, options);
-            compiles++;
-            toDisk(key, p);
+        try {
+            p = fromDisk(key, file, options);
+            if (p != null) {
+                diskHits++;
+            } else {
+                p = compile(file, source, options);
+                compiles++;
+                toDisk(key, p);
+            }
+        } finally {
+            SignalHandlers.restore(); // the driver's compiler ran: see SignalHandlers
         }
         programs.put(key, p);
         return p;
