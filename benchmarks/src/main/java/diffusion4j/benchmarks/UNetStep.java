@@ -8,6 +8,7 @@ import diffusion4j.optim.LrSchedule;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Generator;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 
 /**
  * One training step of a {@link UNetStage} (two ResBlocks and a 4-head self-attention block, the
@@ -45,8 +46,19 @@ final class UNetStep {
         return new UNetStage(channels, 4 * channels, GROUPS, HEADS, false, device, new Generator(seed));
     }
 
-    /** Runs one step; returns the loss (before the update) as a rank-0 tensor. */
+    /**
+     * Runs one step in a {@link TensorScope}, as a training loop would: activations and gradients
+     * go back to the pool at its end, so the gradients cannot be read afterwards. Returns the loss
+     * (before the update) as a rank-0 tensor.
+     */
     Tensor run() {
+        try (TensorScope scope = TensorScope.open()) {
+            return scope.keep(runUnscoped());
+        }
+    }
+
+    /** One step without a scope: the gradients stay readable (for validation). */
+    Tensor runUnscoped() {
         opt.zeroGrad();
         Variable loss = NN.mse(stage.forward(Variable.constant(x), Variable.constant(temb)), target);
         loss.backward();

@@ -14,6 +14,7 @@ import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Generator;
 import diffusion4j.tensor.RandomKind;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -104,13 +105,17 @@ public final class TrainFashionMnist {
             double lossSum = 0, windowLoss = 0;
             int steps = 0, windowBatches = 0;
             for (Batches.Batch b : batches) {
-                Variable loss = NN.crossEntropy(model.forward(Variable.constant(b.x())), b.y());
-                opt.zeroGrad();
-                loss.backward();
-                GradClip.clipGradNorm(model.parameters(), CLIP_NORM);
+                float l;
                 double lr = opt.currentLr();
-                opt.step();
-                float l = loss.data().item();
+                // Activations and gradients go back to the array pool at the end of each step.
+                try (TensorScope step = TensorScope.open()) {
+                    Variable loss = NN.crossEntropy(model.forward(Variable.constant(b.x())), b.y());
+                    opt.zeroGrad();
+                    loss.backward();
+                    GradClip.clipGradNorm(model.parameters(), CLIP_NORM);
+                    opt.step();
+                    l = loss.data().item();
+                }
                 lossSum += l;
                 windowLoss += l;
                 steps++;

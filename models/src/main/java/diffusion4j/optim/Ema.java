@@ -4,6 +4,7 @@ import diffusion4j.autograd.Variable;
 import diffusion4j.nn.Module;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,10 +28,10 @@ public final class Ema {
         params.forEach((k, v) -> shadow.put(k, v.data()));
     }
 
-    /** Folds the current weights into the average; call after each optimizer step. */
+    /** Folds the current weights into the average; call after each optimizer step (outside any {@link TensorScope} it runs in). */
     public void update() {
         float d = (float) decay, rest = (float) (1 - decay);
-        params.forEach((k, v) -> shadow.put(k, shadow.get(k).mul(d).add(v.data().mul(rest))));
+        TensorScope.outside(() -> params.forEach((k, v) -> shadow.put(k, shadow.get(k).mul(d).add(v.data().mul(rest)))));
     }
 
     /** Writes the averaged weights into {@code target} (usually a copy of the model, for evaluation). */

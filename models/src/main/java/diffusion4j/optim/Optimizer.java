@@ -3,6 +3,7 @@ package diffusion4j.optim;
 import diffusion4j.autograd.Variable;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,16 +51,21 @@ public abstract class Optimizer {
      */
     protected abstract Tensor update(String name, Tensor w, Tensor g, double lr, long t);
 
-    /** Applies one update to every parameter that has a gradient. */
+    /**
+     * Applies one update to every parameter that has a gradient. The new weights and state are
+     * created outside any {@link TensorScope}, so a step taken inside one keeps them.
+     */
     public final void step() {
         double lr = schedule.at(steps);
         long t = steps + 1;
-        for (Map.Entry<String, Variable> e : params.entrySet()) {
-            Variable p = e.getValue();
-            Tensor g = p.grad();
-            if (g == null) continue;
-            p.setData(update(e.getKey(), p.data(), g, lr, t));
-        }
+        TensorScope.outside(() -> {
+            for (Map.Entry<String, Variable> e : params.entrySet()) {
+                Variable p = e.getValue();
+                Tensor g = p.grad();
+                if (g == null) continue;
+                p.setData(update(e.getKey(), p.data(), g, lr, t));
+            }
+        });
         steps = t;
     }
 

@@ -6,9 +6,15 @@ package diffusion4j.tensor;
  */
 public final class HeapStorage implements Storage {
     private final float[] data;
+    private boolean released;
 
+    /**
+     * Wraps {@code data}, which the storage then owns. Created while a {@link TensorScope} is
+     * open, the storage is released when that scope closes.
+     */
     public HeapStorage(float[] data) {
         this.data = data;
+        TensorScope.adopt(this);
     }
 
     public HeapStorage(int length) {
@@ -17,7 +23,21 @@ public final class HeapStorage implements Storage {
 
     /** The backing array; kernels read it and write it only while creating the storage. */
     public float[] data() {
+        if (released) {
+            throw new IllegalStateException("tensor used after its TensorScope closed: its memory has been recycled"
+                    + " (keep() it, or create it outside the scope)");
+        }
         return data;
+    }
+
+    /** The array without the release check, for the scope's bookkeeping. */
+    float[] rawData() {
+        return data;
+    }
+
+    /** Marks the storage released by its scope; every later {@link #data()} throws. */
+    void release() {
+        released = true;
     }
 
     @Override public int length() {
@@ -30,7 +50,7 @@ public final class HeapStorage implements Storage {
 
     /** The heap array of a storage, or an error naming what the storage is instead. */
     public static float[] of(Storage s) {
-        if (s instanceof HeapStorage h) return h.data;
+        if (s instanceof HeapStorage h) return h.data();
         throw new IllegalArgumentException("expected heap (CPU) storage, got " + s.getClass().getSimpleName());
     }
 }

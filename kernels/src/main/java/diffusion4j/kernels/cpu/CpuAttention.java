@@ -12,6 +12,7 @@ import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -99,7 +100,7 @@ public final class CpuAttention {
                 GemmPacking.packBPanels(0, n.dvPad() / NR, n.dv, n.lk, vs, vo + b * n.lk * n.dv, n.dv, 1, vp, b * vSize);
             }
         });
-        float[] out = new float[n.b * n.lq * n.dv], lse = new float[n.b * n.lq];
+        float[] out = TensorScope.array(n.b * n.lq * n.dv), lse = TensorScope.array(n.b * n.lq);
         int nQb = panels(n.lq, BQ);
         Parallel.range(n.b * nQb, (u0, u1) -> {
             Forward f = new Forward(n, causal, scale, bias);
@@ -187,7 +188,7 @@ public final class CpuAttention {
     static Backend.AttentionGrads backwardFlash(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                 Tensor keyMask, boolean causal, float scale) {
         Dims n = Dims.of(q, k, v);
-        float[] dq = new float[n.b * n.lq * n.d], dk = new float[n.b * n.lk * n.d], dv = new float[n.b * n.lk * n.dv];
+        float[] dq = TensorScope.zeroArray(n.b * n.lq * n.d), dk = TensorScope.zeroArray(n.b * n.lk * n.d), dv = TensorScope.zeroArray(n.b * n.lk * n.dv);
         Src[] src = {Src.of(q), Src.of(k), Src.of(v), Src.of(out), Src.of(lse), Src.of(dout)};
         float[] bias = maskBias(keyMask, n);
         int nKb = panels(n.lk, BK);

@@ -14,6 +14,7 @@ import diffusion4j.kernels.cpu.CpuAttention.Src;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -55,7 +56,7 @@ final class CpuAttentionRows {
     static Backend.AttentionOutput forward(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
         Dims n = Dims.of(q, k, v);
         Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v);
-        float[] bias = maskBias(keyMask, n), out = new float[n.b() * n.lq() * n.dv()], lse = new float[n.b() * n.lq()];
+        float[] bias = maskBias(keyMask, n), out = TensorScope.array(n.b() * n.lq() * n.dv()), lse = TensorScope.array(n.b() * n.lq());
         eachBatch(n, () -> new Block(n, bias, causal, scale, false), (w, b) -> {
             w.load(qs, ks, vs, null, b);
             w.forward(b, out, lse);
@@ -69,7 +70,8 @@ final class CpuAttentionRows {
         Dims n = Dims.of(q, k, v);
         Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v), os = Src.of(out), ls = Src.of(lse), ds = Src.of(dout);
         float[] bias = maskBias(keyMask, n);
-        float[] dq = new float[n.b() * n.lq() * n.d()], dk = new float[n.b() * n.lk() * n.d()], dv = new float[n.b() * n.lk() * n.dv()];
+        float[] dq = TensorScope.zeroArray(n.b() * n.lq() * n.d()), dk = TensorScope.zeroArray(n.b() * n.lk() * n.d()),
+                dv = TensorScope.zeroArray(n.b() * n.lk() * n.dv());
         eachBatch(n, () -> new Block(n, bias, causal, scale, true), (w, b) -> {
             w.load(qs, ks, vs, ds, b);
             w.backward(b, os, ls, dq, dk, dv);

@@ -5,6 +5,7 @@ import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -124,7 +125,7 @@ public final class CpuConv {
         float[] bs = bias == null ? null : HeapStorage.of(bias.storage());
         int xo = x.layout().offset(), wo = w.layout().offset(), bo = bias == null ? 0 : bias.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
-        float[] y = new float[g.n * g.o * P];
+        float[] y = TensorScope.array(g.n * g.o * P); // every path writes all of it (or adds onto the bias)
         if (bs != null) {
             for (int i = 0; i < g.n * g.o; i++) Arrays.fill(y, i * P, (i + 1) * P, bs[bo + i % g.o]);
         }
@@ -164,7 +165,7 @@ public final class CpuConv {
         float[] ds = HeapStorage.of(dy.storage()), ws = HeapStorage.of(w.storage());
         int dyo = dy.layout().offset(), wo = w.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
-        float[] dx = new float[g.n * g.c * g.hw()];
+        float[] dx = g.implicit() ? TensorScope.array(g.n * g.c * g.hw()) : TensorScope.zeroArray(g.n * g.c * g.hw()); // col2im adds
         if (g.implicit()) {
             CpuConvImplicit.backwardInput(g.implicitGeo(), ds, dyo, ws, wo, dx);
             return new HeapStorage(dx);
@@ -199,7 +200,7 @@ public final class CpuConv {
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
         if (g.implicit()) return new HeapStorage(CpuConvWeightGrad.backwardWeight(g.implicitGeo(), xs, xo, ds, dyo));
         if (g.winograd(WINOGRAD_MIN_CHANNELS_WEIGHT)) return new HeapStorage(CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo));
-        float[] dw = new float[g.o * kc];
+        float[] dw = TensorScope.zeroArray(g.o * kc);
         boolean partials = g.imagesInParallel();
         // With images on different threads each thread sums into its own copy, added at the end.
         ThreadLocal<float[]> mine = ThreadLocal.withInitial(() -> partials ? new float[dw.length] : dw);

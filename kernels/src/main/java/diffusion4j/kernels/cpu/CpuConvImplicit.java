@@ -6,6 +6,7 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 import static diffusion4j.kernels.cpu.GemmPacking.panels;
 
+import diffusion4j.tensor.TensorScope;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -92,7 +93,7 @@ final class CpuConvImplicit {
      */
     static void backwardInput(Geo g, float[] dy, int dyo, float[] w, int wo, float[] dx) {
         int taps = g.taps();
-        float[] wt = new float[g.c * g.o * taps];
+        float[] wt = TensorScope.array(g.c * g.o * taps);
         for (int oi = 0; oi < g.o; oi++) {
             for (int ci = 0; ci < g.c; ci++) {
                 int src = wo + (oi * g.c + ci) * taps, dst = (ci * g.o + oi) * taps;
@@ -107,7 +108,7 @@ final class CpuConvImplicit {
     /** A = W (O x C*taps, row-major at wo) in {@link ConvRows} panels, one run of panels per channel block. */
     private static float[] packWeights(Geo g, ConvRows rows, float[] w, int wo) {
         int K = g.depth(), taps = g.taps(), cb = g.channelBlock();
-        float[] ap = new float[rows.padded() * K];
+        float[] ap = TensorScope.zeroArray(rows.padded() * K);
         for (int c0 = 0; c0 < g.c; c0 += cb) {
             int pc = c0 * taps, kc = (Math.min(g.c, c0 + cb) - c0) * taps;
             rows.pack(kc, w, wo + pc, K, 1, ap, pc * rows.padded());

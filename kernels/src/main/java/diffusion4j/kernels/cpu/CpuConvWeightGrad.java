@@ -6,6 +6,7 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 import static diffusion4j.kernels.cpu.GemmPacking.panels;
 
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
@@ -80,7 +81,7 @@ final class CpuConvWeightGrad {
                 for (int b = b0; b < b1; b++) packDy(g, rows, dy, dyo, b * KC, Math.min(depth, (b + 1) * KC), shared, b * KC * mp, false);
             });
         }
-        float[] dwp = new float[chunks * part];
+        float[] dwp = TensorScope.zeroArray(chunks * part);
         AtomicInteger next = new AtomicInteger();
         Parallel.range(Parallel.threads(), (t0, t1) -> {
             float[] bp = ConvScratch.get(ConvScratch.PANELS, NR * KC), tile = ConvScratch.get(ConvScratch.TILE, MR * NR);
@@ -98,7 +99,7 @@ final class CpuConvWeightGrad {
                 }
             }
         });
-        float[] dw = new float[g.o() * g.c() * taps];
+        float[] dw = TensorScope.zeroArray(g.o() * g.c() * taps);
         for (int o = 0; o < g.o(); o++) {
             for (int c = 0; c < g.c(); c++) {
                 for (int t = 0; t < taps; t++) {

@@ -7,6 +7,7 @@ import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import diffusion4j.tensor.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -26,7 +27,7 @@ final class CpuElementwise {
 
     static Storage unary(UnaryOp op, Tensor x) {
         int n = x.numel();
-        float[] out = new float[n];
+        float[] out = TensorScope.array(n);
         Operand a = new Operand(x);
         Parallel.range(n, GRAIN, (start, end) -> {
             float[] sa = a.scratch();
@@ -40,7 +41,7 @@ final class CpuElementwise {
 
     static Storage binary(BinaryOp op, Tensor x, Tensor y) {
         int n = x.numel();
-        float[] out = new float[n];
+        float[] out = TensorScope.array(n);
         Operand a = new Operand(x), b = new Operand(y);
         Parallel.range(n, GRAIN, (start, end) -> {
             float[] sa = a.scratch(), sb = b.scratch();
@@ -55,7 +56,7 @@ final class CpuElementwise {
 
     static Storage where(Tensor cond, Tensor x, Tensor y) {
         int n = x.numel();
-        float[] out = new float[n];
+        float[] out = TensorScope.array(n);
         Operand c = new Operand(cond), a = new Operand(x), b = new Operand(y);
         Parallel.range(n, GRAIN, (start, end) -> {
             float[] sc = c.scratch(), sa = a.scratch(), sb = b.scratch();

@@ -5,6 +5,7 @@ import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 
 /**
  * gather and its adjoint scatterAdd, for any rank and dim. Both walk the index tensor fiber by
@@ -33,7 +34,7 @@ final class CpuIndex {
         int[] shape = index.shape();
         Layout xl = x.layout(), il = index.layout();
         float[] xs = HeapStorage.of(x.storage()), is = HeapStorage.of(index.storage());
-        float[] out = new float[Shapes.numel(shape)];
+        float[] out = TensorScope.zeroArray(Shapes.numel(shape));
         if (out.length == 0) return new HeapStorage(out);
         Fibers fi = Fibers.of(shape, il.strides(), il.offset(), dim), fx = Fibers.of(shape, xl.strides(), xl.offset(), dim);
         Fibers fo = Fibers.of(shape, Shapes.contiguousStrides(shape), 0, dim);
@@ -55,7 +56,7 @@ final class CpuIndex {
         int[] ishape = index.shape();
         Layout il = index.layout(), sl = src.layout();
         float[] is = HeapStorage.of(index.storage()), ss = HeapStorage.of(src.storage());
-        float[] out = new float[Shapes.numel(shape)];
+        float[] out = TensorScope.zeroArray(Shapes.numel(shape));
         if (Shapes.numel(ishape) == 0 || out.length == 0) return new HeapStorage(out);
         Fibers fi = Fibers.of(ishape, il.strides(), il.offset(), dim), fs = Fibers.of(ishape, sl.strides(), sl.offset(), dim);
         Fibers fo = Fibers.of(ishape, Shapes.contiguousStrides(shape), 0, dim);

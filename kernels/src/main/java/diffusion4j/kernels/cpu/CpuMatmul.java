@@ -4,6 +4,7 @@ import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 
 /**
  * Batched matrix product on {@link Gemm}. Strides go straight into the GEMM's packing, so
@@ -31,13 +32,14 @@ public final class CpuMatmul {
         float[] x = HeapStorage.of(a.storage()), y = HeapStorage.of(b.storage());
         boolean splitBatch = batch > 1 && ((long) m * n * k < SMALL_PRODUCT || batch >= 4 * Parallel.threads());
         if (splitBatch || batch == 0) {
-            float[] out = new float[batch * m * n];
+            float[] out = TensorScope.array(batch * m * n);
             Parallel.range(batch, (b0, b1) -> products(b0, b1, la, x, lb, y, out));
             return new HeapStorage(out);
         }
         // One product after another, each split across threads inside the GEMM; the first one
-        // allocates the output while its B is being packed (the JVM zeroes new arrays).
-        float[] out = Gemm.sgemm(() -> new float[batch * m * n], m, n, k,
+        // allocates the output while its B is being packed (the JVM zeroes new arrays; a scope's
+        // pool hands out an old one).
+        float[] out = Gemm.sgemm(TensorScope.arrayLater(batch * m * n), m, n, k,
                 x, la.offset(), la.stride(1), la.stride(2), y, lb.offset(), lb.stride(1), lb.stride(2), 0, n);
         products(1, batch, la, x, lb, y, out);
         return new HeapStorage(out);

@@ -7,6 +7,7 @@ import diffusion4j.tensor.Philox;
 import diffusion4j.tensor.RandomKind;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 
 /**
@@ -24,7 +25,7 @@ final class CpuMemory {
 
     static Storage allocate(int length) {
         if (length < 0) throw new IllegalArgumentException("allocate: negative length " + length);
-        return new HeapStorage(length);
+        return new HeapStorage(TensorScope.zeroArray(length));
     }
 
     static Storage upload(float[] data) {
@@ -33,8 +34,8 @@ final class CpuMemory {
 
     static Storage full(int length, float value) {
         if (length < 0) throw new IllegalArgumentException("full: negative length " + length);
-        float[] a = new float[length];
-        if (value != 0) Arrays.fill(a, value);
+        float[] a = TensorScope.array(length);
+        Arrays.fill(a, value);
         return new HeapStorage(a);
     }
 
@@ -80,7 +81,7 @@ final class CpuMemory {
      * Philox block is computed twice.
      */
     static Storage random(RandomKind kind, int length, long seed, long offset) {
-        float[] out = new float[length];
+        float[] out = TensorScope.array(length);
         int blocks = (length + 3) / 4;
         Parallel.range(blocks, RANDOM_GRAIN / 4, (start, end) ->
                 Philox.fill(kind, seed, offset, out, start * 4, Math.min(length, end * 4)));

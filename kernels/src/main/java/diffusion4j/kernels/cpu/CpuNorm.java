@@ -7,6 +7,7 @@ import diffusion4j.tensor.Backend.NormGrads;
 import diffusion4j.tensor.Backend.NormOutput;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
@@ -40,7 +41,7 @@ final class CpuNorm {
         int n = x.dim(0), c = x.dim(1), s = x.dim(2), cg = c / groups, m = cg * s;
         DenseView xv = DenseView.of(x);
         float[] g = gamma == null ? null : DenseView.of(gamma).copy(c), b = beta == null ? null : DenseView.of(beta).copy(c);
-        float[] y = new float[n * c * s], mean = new float[n * groups], rstd = new float[n * groups];
+        float[] y = TensorScope.array(n * c * s), mean = TensorScope.array(n * groups), rstd = TensorScope.array(n * groups);
         Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, m)), (start, end) -> {
             for (int task = start; task < end; task++) {
                 int base = task * m; // (n, group) blocks are contiguous and in task order
@@ -61,7 +62,7 @@ final class CpuNorm {
         DenseView xv = DenseView.of(x), gv = DenseView.of(dy);
         float[] mu = DenseView.of(mean).copy(n * groups), rs = DenseView.of(rstd).copy(n * groups);
         float[] g = gamma == null ? null : DenseView.of(gamma).copy(c);
-        float[] dx = new float[n * c * s];
+        float[] dx = TensorScope.array(n * c * s);
         double[] sumDy = new double[n * c], sumDyXm = new double[n * c];
         Parallel.range(n * groups, Math.max(1, (1 << 15) / Math.max(1, m)), (start, end) -> {
             for (int task = start; task < end; task++) {
@@ -103,7 +104,7 @@ final class CpuNorm {
         DenseView xv = DenseView.of(x);
         float[] g = gamma == null ? filled(d, 1f) : DenseView.of(gamma).copy(d);
         float[] b = beta == null ? new float[d] : DenseView.of(beta).copy(d);
-        float[] y = new float[rows * d], mean = new float[rows], rstd = new float[rows];
+        float[] y = TensorScope.array(rows * d), mean = TensorScope.array(rows), rstd = TensorScope.array(rows);
         Parallel.range(rows, Math.max(1, (1 << 14) / Math.max(1, d)), (start, end) -> {
             for (int r = start; r < end; r++) {
                 int xo = xv.off() + r * d;
@@ -128,7 +129,7 @@ final class CpuNorm {
         float[] mu = DenseView.of(mean).copy(rows), rs = DenseView.of(rstd).copy(rows);
         float[] g = gamma == null ? filled(d, 1f) : DenseView.of(gamma).copy(d);
         boolean affine = gamma != null;
-        float[] dx = new float[rows * d];
+        float[] dx = TensorScope.array(rows * d);
         int blocks = Math.max(1, Math.min(rows, MAX_BLOCKS));
         float[][] pg = new float[blocks][], pb = new float[blocks][];
         Parallel.range(blocks, (start, end) -> {

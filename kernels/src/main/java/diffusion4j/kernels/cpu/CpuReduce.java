@@ -8,6 +8,7 @@ import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.ReduceOp;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -50,7 +51,7 @@ final class CpuReduce {
             else { keptShape[k] = shape[i]; keptStrides[k++] = strides[i]; }
         }
         float[] data = HeapStorage.of(x.storage());
-        float[] out = new float[Math.max(0, numel(keptShape))];
+        float[] out = TensorScope.zeroArray(Math.max(0, numel(keptShape)));
         if (r > 0 && !reduced[r - 1] && strides[r - 1] == 1 && shape[r - 1] > 1) {
             columns(op, data, l.offset(), keptShape, keptStrides, redShape, redStrides, out);
         } else {

@@ -8,6 +8,7 @@ import diffusion4j.tensor.ReduceOp;
 import diffusion4j.tensor.Shapes;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -64,7 +65,7 @@ final class CpuSoftmax {
     static Storage forward(Tensor x, int dim, boolean log) {
         int[] shape = x.shape();
         int n = shape[dim];
-        float[] out = new float[Shapes.numel(shape)];
+        float[] out = TensorScope.array(Shapes.numel(shape));
         if (out.length == 0) return new HeapStorage(out);
         Rows in = Rows.of(x, dim), o = Rows.dense(out, shape, dim);
         Parallel.range(in.starts().length, Math.max(1, GRAIN / Math.max(1, n)), (start, end) -> {
@@ -81,7 +82,7 @@ final class CpuSoftmax {
     static Storage backward(Tensor y, Tensor dy, int dim, boolean log) {
         int[] shape = y.shape();
         int n = shape[dim];
-        float[] out = new float[Shapes.numel(shape)];
+        float[] out = TensorScope.array(Shapes.numel(shape));
         if (out.length == 0) return new HeapStorage(out);
         Rows ry = Rows.of(y, dim), rg = Rows.of(dy, dim), o = Rows.dense(out, shape, dim);
         Parallel.range(ry.starts().length, Math.max(1, GRAIN / Math.max(1, n)), (start, end) -> {

@@ -5,6 +5,7 @@ import diffusion4j.tensor.ConvParams;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 
 /**
@@ -23,7 +24,7 @@ final class CpuUnfold {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
         int oh = p.outH(h, kH), ow = p.outW(w, kW), plane = oh * ow, taps = kH * kW;
         DenseView xv = DenseView.of(x);
-        float[] out = new float[n * c * taps * plane];
+        float[] out = TensorScope.zeroArray(n * c * taps * plane);
         Parallel.range(n * c * taps, Math.max(1, 4096 / Math.max(1, plane)), (start, end) -> {
             for (int t = start; t < end; t++) {
                 int src = xv.off() + (t / taps) * h * w, kh = (t % taps) / kW, kw = t % kW;
@@ -54,7 +55,7 @@ final class CpuUnfold {
         int n = inputShape[0], c = inputShape[1], h = inputShape[2], w = inputShape[3];
         int oh = p.outH(h, kH), ow = p.outW(w, kW), plane = oh * ow, taps = kH * kW;
         DenseView cv = DenseView.of(cols);
-        float[] out = new float[n * c * h * w];
+        float[] out = TensorScope.zeroArray(n * c * h * w);
         Parallel.range(n * c, Math.max(1, 4096 / Math.max(1, taps * plane)), (start, end) -> {
             for (int nc = start; nc < end; nc++) {
                 int dst = nc * h * w;

@@ -3,6 +3,7 @@ package diffusion4j.kernels.cpu;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 
 /**
@@ -145,7 +146,7 @@ final class Strided {
         static DenseView of(Tensor t) {
             if (t.layout().isContiguous()) return new DenseView(HeapStorage.of(t.storage()), t.layout().offset());
             Dims d = Dims.of(t.layout());
-            float[] out = new float[t.layout().numel()];
+            float[] out = TensorScope.array(t.layout().numel());
             gather(HeapStorage.of(t.storage()), d, 0, out.length, out, 0);
             return new DenseView(out, 0);
         }
