@@ -67,7 +67,7 @@ java="$(find_java)" || { echo "compare.sh: no JDK 25 found" >&2; exit 1; }
 
 echo "compare.sh: JMH (diffusion4j) ..." >&2
 "$root/benchmarks/run.sh" --json "$out/jmh.json" \
-  'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward$' \
+  'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward(Scoped)?$' \
   'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 > "$out/jmh.log" 2>&1 \
   || { tail -30 "$out/jmh.log" >&2; exit 1; }
 

@@ -3,6 +3,7 @@ package diffusion4j.benchmarks;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Functional;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -68,11 +69,23 @@ public class AttentionBenchmark extends KernelBenchmark {
             worst = Math.max(worst, Validation.check(what("dk", slice), gotGrads.dk().narrow(0, start, len), refGrads.dk()));
             worst = Math.max(worst, Validation.check(what("dv", slice), gotGrads.dv().narrow(0, start, len), refGrads.dv()));
         }
+        // The scoped case over arrays a first scope recycled (old contents): must equal the validated result.
+        for (int round = 0; round < 2; round++) {
+            try (TensorScope scope = TensorScope.open()) {
+                Functional.Attention sa = Functional.attention(q, k, v, null, false, scale);
+                Functional.AttentionGrads sg = Functional.attentionBackward(q, k, v, sa.out(), sa.lse(), dout, null, false, scale);
+                worst = Math.max(worst, Validation.check(what("out", "scoped"), sa.out(), got.out()));
+                worst = Math.max(worst, Validation.check(what("dq", "scoped"), sg.dq(), gotGrads.dq()));
+                worst = Math.max(worst, Validation.check(what("dk", "scoped"), sg.dk(), gotGrads.dk()));
+                worst = Math.max(worst, Validation.check(what("dv", "scoped"), sg.dv(), gotGrads.dv()));
+            }
+        }
         Validation.report("attention " + attnShape + " on " + checkedOn(), worst);
 
         double matmul = 2.0 * b * l * l * d;
         FlopProfiler.declare(AttentionBenchmark.class, "forward", 2 * matmul);
         FlopProfiler.declare(AttentionBenchmark.class, "forwardBackward", 6 * matmul);
+        FlopProfiler.declare(AttentionBenchmark.class, "forwardBackwardScoped", 6 * matmul);
     }
 
     /**
@@ -104,5 +117,16 @@ public class AttentionBenchmark extends KernelBenchmark {
         bh.consume(g.dk());
         bh.consume(g.dv());
         sync();
+    }
+
+    /**
+     * {@link #forwardBackward} inside a {@link TensorScope}, as in a training step: the five
+     * outputs' arrays are recycled instead of freshly allocated (and zeroed by the JVM) each call.
+     */
+    @Benchmark
+    public void forwardBackwardScoped(Blackhole bh) {
+        try (TensorScope scope = TensorScope.open()) {
+            forwardBackward(bh);
+        }
     }
 }

@@ -185,7 +185,7 @@ class BenchmarkSetupTest {
                 timed++;
             }
         }
-        assertEquals(10, timed, "gemm 1, conv 2, group norm 3 (one scoped), attention 2, elementwise 2 timed methods");
+        assertEquals(11, timed, "gemm 1, conv 2, group norm 3 and attention 3 (one scoped each), elementwise 2 timed methods");
         bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
     }
 

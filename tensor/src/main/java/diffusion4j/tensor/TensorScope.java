@@ -1,10 +1,10 @@
 package diffusion4j.tensor;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -39,10 +39,14 @@ public final class TensorScope implements AutoCloseable {
 
     private final TensorScope parent;
     private final Thread owner = Thread.currentThread();
-    /** Arrays handed to kernels while open, by identity; guarded by {@code this}. */
-    private final Set<float[]> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Storages wrapping those arrays; guarded by {@code this}. */
-    private final List<HeapStorage> storages = new ArrayList<>();
+    /**
+     * Arrays handed to kernels while open (arrays hash by identity); weakly, like the storages
+     * below, so that an intermediate that dies inside the scope is still collectable when memory
+     * runs short: the scope never holds more than the garbage collector would. Guarded by {@code this}.
+     */
+    private final Map<float[], Boolean> handedOut = new WeakHashMap<>();
+    /** Storages created while open; guarded by {@code this}. */
+    private final List<WeakReference<HeapStorage>> storages = new ArrayList<>();
     private boolean closed;
 
     private TensorScope(TensorScope parent) {
@@ -83,7 +87,7 @@ public final class TensorScope implements AutoCloseable {
         if (t.storage() instanceof HeapStorage h) {
             boolean mine;
             synchronized (this) {
-                mine = storages.remove(h);
+                mine = storages.removeIf(r -> r.get() == h);
                 if (mine) handedOut.remove(h.rawData());
             }
             if (mine && parent != null) parent.take(h);
@@ -108,8 +112,11 @@ public final class TensorScope implements AutoCloseable {
         if (parent == null) CURRENT.remove();
         List<float[]> back = new ArrayList<>();
         synchronized (this) {
-            for (HeapStorage h : storages) h.release();
-            back.addAll(handedOut);
+            for (WeakReference<HeapStorage> r : storages) {
+                HeapStorage h = r.get();
+                if (h != null) h.release();
+            }
+            back.addAll(handedOut.keySet());
             storages.clear();
             handedOut.clear();
         }
@@ -154,7 +161,7 @@ public final class TensorScope implements AutoCloseable {
         if (a == null) a = fresh(length);
         synchronized (s) {
             if (s.closed) throw new IllegalStateException("allocation in a closed TensorScope");
-            s.handedOut.add(a);
+            s.handedOut.put(a, Boolean.TRUE);
         }
         return a;
     }
@@ -175,21 +182,21 @@ public final class TensorScope implements AutoCloseable {
         float[] a = h.rawData();
         for (TensorScope s = current; s != null; s = s.parent) {
             synchronized (s) {
-                if (s.handedOut.contains(a)) {
-                    s.storages.add(h);
+                if (s.handedOut.containsKey(a)) {
+                    s.storages.add(new WeakReference<>(h));
                     return;
                 }
             }
         }
         synchronized (current) {
-            current.storages.add(h);
+            current.storages.add(new WeakReference<>(h));
         }
     }
 
     private void take(HeapStorage h) {
         synchronized (this) {
-            storages.add(h);
-            handedOut.add(h.rawData());
+            storages.add(new WeakReference<>(h));
+            handedOut.put(h.rawData(), Boolean.TRUE);
         }
     }
 
