@@ -10,6 +10,7 @@ import diffusion4j.optim.LrSchedule;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.Generator;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import org.junit.jupiter.api.Test;
 
 /** The README's example, verbatim between the markers, so the README cannot drift from the API. */
@@ -25,10 +26,13 @@ class ReadmeExampleTest {
         Linear model = new Linear(1, 1, cpu, gen);
         AdamW opt = new AdamW(model.namedParameters(), LrSchedule.constant(0.05));
         for (int step = 0; step < 300; step++) {
-            Variable loss = NN.mse(model.forward(Variable.constant(x)), y);
-            opt.zeroGrad();
-            loss.backward();
-            opt.step();
+            // A scope per step recycles the step's activations and gradients (optional; see TensorScope).
+            try (TensorScope scope = TensorScope.open()) {
+                Variable loss = NN.mse(model.forward(Variable.constant(x)), y);
+                opt.zeroGrad();
+                loss.backward();
+                opt.step(); // the new weights are made outside the scope and persist
+            }
         }
         System.out.println(model.stateDict()); // weight close to 3, bias close to -1
         // README-END
