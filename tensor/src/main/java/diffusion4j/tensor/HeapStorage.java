@@ -6,7 +6,7 @@ package diffusion4j.tensor;
  */
 public final class HeapStorage implements Storage {
     private final float[] data;
-    private boolean released;
+    private volatile boolean released; // volatile: a scope closed on one thread must stop a reader on another
 
     /**
      * Wraps {@code data}, which the storage then owns. Created while a {@link TensorScope} is
