@@ -11,29 +11,9 @@
 #   TORCH=0 leaves PyTorch out; SHAPES=128x64x64 (comma-separated BxLxD) picks the cases.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-rev="${REV:-HEAD}" target="${TARGET:-target}" rounds="${ROUNDS:-3}" reps="${REPS:-9}" threads="${THREADS:-2}"
-. "$root/tools/find_java.sh"
-java="$(find_java)" || { echo "attn_ab.sh: no JDK 25 found" >&2; exit 1; }
-java="$(dirname "$java")" # the bin folder: javac and java
-cp="$root/kernels/$target/classes:$root/tensor/$target/classes"
-[[ -d "$root/kernels/$target/classes" ]] || { echo "attn_ab.sh: build first: mvn -q -Dd4j.target=$target -pl kernels -am compile" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/src/diffusion4j/kernels/cpu" "$work/out"
-# The attention classes of REV, each renamed with an Old suffix (and its references to the others), so
-# the old side runs REV's row path too and not the working tree's.
-rename='s/\bCpuAttention\b/CpuAttentionOld/g; s/\bCpuAttentionRows\b/CpuAttentionRowsOld/g; s/\bAttentionTile\b/AttentionTileOld/g; s/\bAttentionTranspose\b/AttentionTransposeOld/g'
-for cls in CpuAttention CpuAttentionRows AttentionTile AttentionTranspose; do
-  src="kernels/src/main/java/diffusion4j/kernels/cpu/$cls.java"
-  (cd "$root" && git cat-file -e "$rev:$src" 2>/dev/null) || continue
-  (cd "$root" && git show "$rev:$src") | sed "$rename" > "$work/src/diffusion4j/kernels/cpu/${cls}Old.java"
-done
-cp "$here/attn_ab/AttnAB.java" "$work/src/diffusion4j/kernels/cpu/"
-"$java/javac" -nowarn --add-modules jdk.incubator.vector -cp "$cp" -d "$work/out" "$work"/src/diffusion4j/kernels/cpu/*.java 2>&1 | grep -v -i warning || true
-export OPENBLAS_CORETYPE=SKYLAKEX
-for ((i = 1; i <= rounds; i++)); do
-  echo "## round $i, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$java/java" --add-modules jdk.incubator.vector -Ddiffusion4j.threads="$threads" -cp "$work/out:$cp" diffusion4j.kernels.cpu.AttnAB "$reps" ${SHAPES:-} 2>&1 | grep -v WARNING
-  [[ "${TORCH:-1}" == 0 ]] || /usr/bin/python3 "$here/torch_bench.py" --only attention 2>&1 >/dev/null | grep '^# torch'
-done
+. "$here/ab_common.sh"
+ab_setup attn_ab.sh
+# The attention classes of REV, renamed with an Old suffix, so the old side runs REV's row path too.
+ab_old "${REV:-HEAD}" CpuAttention CpuAttentionRows AttentionTile AttentionTranspose
+ab_compile "$here/attn_ab/AttnAB.java"
+ab_rounds "${ROUNDS:-3}" AttnAB "${THREADS:-2}" attention "${REPS:-9}" ${SHAPES:-}

@@ -3,7 +3,6 @@ package diffusion4j.kernels.cpu;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.Device;
 import diffusion4j.tensor.HeapStorage;
-import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -43,11 +42,11 @@ public final class AttnAB {
             ops.put("old bwd", () -> CpuAttentionOld.backward(q, k, v, oo, ol, dout, null, false, scale));
             ops.put("new bwd", () -> CpuAttention.backward(q, k, v, no, nl, dout, null, false, scale));
             Backend.AttentionGrads og = (Backend.AttentionGrads) ops.get("old bwd").get(), ng = (Backend.AttentionGrads) ops.get("new bwd").get();
-            agree(s, "out", oldOut.out(), newOut.out());
-            agree(s, "lse", oldOut.lse(), newOut.lse());
-            agree(s, "dq", og.dq(), ng.dq());
-            agree(s, "dk", og.dk(), ng.dk());
-            agree(s, "dv", og.dv(), ng.dv());
+            AbCheck.agree(s, "out", oldOut.out(), newOut.out());
+            AbCheck.agree(s, "lse", oldOut.lse(), newOut.lse());
+            AbCheck.agree(s, "dq", og.dq(), ng.dq());
+            AbCheck.agree(s, "dk", og.dk(), ng.dk());
+            AbCheck.agree(s, "dv", og.dv(), ng.dv());
             // What the JVM spends zeroing the outputs on the calling thread (out, lse; dq, dk, dv): part of both sides.
             int elems = d[0] * d[1] * d[2];
             ops.put("alloc", () -> new float[][] {new float[elems], new float[d[0] * d[1]], new float[elems], new float[elems], new float[elems]});
@@ -79,17 +78,6 @@ public final class AttnAB {
             System.out.printf("%-11s output allocation (fwd+bwd outputs) %.2f ms wall, %.2f ms calling-thread cpu%n", s,
                     median(times.get("alloc")), median(cpu.get("alloc")));
         }
-    }
-
-    private static void agree(String shape, String what, Storage oldS, Storage newS) {
-        float[] a = HeapStorage.of(oldS), b = HeapStorage.of(newS);
-        double diff = 0, max = 0;
-        for (int i = 0; i < a.length; i++) {
-            diff = Math.max(diff, Math.abs(a[i] - b[i]));
-            max = Math.max(max, Math.abs(a[i]));
-        }
-        System.out.printf("%-11s %-3s old vs new: max |diff| %.2e (max |value| %.3g)%n", shape, what, diff, max);
-        if (!(diff <= 1e-4 * Math.max(1, max))) throw new AssertionError(shape + " " + what + ": old and new disagree");
     }
 
     private static Tensor gauss(Random r, int[] shape) {

@@ -2,7 +2,6 @@ package diffusion4j.kernels.cpu;
 
 import diffusion4j.tensor.ConvParams;
 import diffusion4j.tensor.Device;
-import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -44,14 +43,7 @@ public final class ConvAB {
             ops.put("old bwdW", () -> CpuConvOld.backwardWeight(x, dy, ws, p));
             ops.put("new bwdW", () -> CpuConv.backwardWeight(x, dy, ws, p));
             for (String phase : new String[] {"fwd", "bwdI", "bwdW"}) {
-                float[] a = HeapStorage.of(ops.get("old " + phase).get()), b = HeapStorage.of(ops.get("new " + phase).get());
-                double diff = 0, max = 0;
-                for (int i = 0; i < a.length; i++) {
-                    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-                    max = Math.max(max, Math.abs(a[i]));
-                }
-                System.out.printf("%-13s %-5s old vs new: max |diff| %.2e (max |value| %.3g)%n", s, phase, diff, max);
-                if (!(diff <= 1e-4 * Math.max(1, max))) throw new AssertionError(s + " " + phase + ": old and new disagree");
+                AbCheck.agree(s, phase, ops.get("old " + phase).get(), ops.get("new " + phase).get());
             }
             Map<String, List<Double>> times = new LinkedHashMap<>();
             boolean cpu = Parallel.threads() == 1;
