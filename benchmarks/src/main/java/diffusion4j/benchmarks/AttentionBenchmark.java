@@ -52,8 +52,17 @@ public class AttentionBenchmark extends KernelBenchmark {
         v = tv.bench();
         dout = tdout.bench();
 
-        Functional.Attention got = Functional.attention(q, k, v, null, false, scale);
-        Functional.AttentionGrads gotGrads = Functional.attentionBackward(q, k, v, got.out(), got.lse(), dout, null, false, scale);
+        Tensor[] got = outputs(null);
+        // The scoped case as timed: in a scope, over the arrays a first scope gave back (old
+        // contents), its outputs kept so they are validated like the plain ones.
+        try (TensorScope warm = TensorScope.open()) {
+            outputs(null);
+        }
+        Tensor[] scoped;
+        try (TensorScope scope = TensorScope.open()) {
+            scoped = outputs(scope);
+        }
+        String[] names = {"out", "lse", "dq", "dk", "dv"};
         double worst = 0;
         int rows = validationRows(l, d);
         for (int start : Validation.edgeStarts(b, rows)) {
@@ -62,22 +71,11 @@ public class AttentionBenchmark extends KernelBenchmark {
             Functional.Attention ref = Functional.attention(qs, ks, vs, null, false, scale);
             Functional.AttentionGrads refGrads = Functional.attentionBackward(qs, ks, vs, ref.out(), ref.lse(),
                     tdout.ref().narrow(0, start, len), null, false, scale);
+            Tensor[] want = {ref.out(), ref.lse(), refGrads.dq(), refGrads.dk(), refGrads.dv()};
             String slice = "rows " + start + ".." + (start + len - 1);
-            worst = Math.max(worst, Validation.check(what("out", slice), got.out().narrow(0, start, len), ref.out()));
-            worst = Math.max(worst, Validation.check(what("lse", slice), got.lse().narrow(0, start, len), ref.lse()));
-            worst = Math.max(worst, Validation.check(what("dq", slice), gotGrads.dq().narrow(0, start, len), refGrads.dq()));
-            worst = Math.max(worst, Validation.check(what("dk", slice), gotGrads.dk().narrow(0, start, len), refGrads.dk()));
-            worst = Math.max(worst, Validation.check(what("dv", slice), gotGrads.dv().narrow(0, start, len), refGrads.dv()));
-        }
-        // The scoped case over arrays a first scope recycled (old contents): must equal the validated result.
-        for (int round = 0; round < 2; round++) {
-            try (TensorScope scope = TensorScope.open()) {
-                Functional.Attention sa = Functional.attention(q, k, v, null, false, scale);
-                Functional.AttentionGrads sg = Functional.attentionBackward(q, k, v, sa.out(), sa.lse(), dout, null, false, scale);
-                worst = Math.max(worst, Validation.check(what("out", "scoped"), sa.out(), got.out()));
-                worst = Math.max(worst, Validation.check(what("dq", "scoped"), sg.dq(), gotGrads.dq()));
-                worst = Math.max(worst, Validation.check(what("dk", "scoped"), sg.dk(), gotGrads.dk()));
-                worst = Math.max(worst, Validation.check(what("dv", "scoped"), sg.dv(), gotGrads.dv()));
+            for (int i = 0; i < names.length; i++) {
+                worst = Math.max(worst, Validation.check(what(names[i], slice), got[i].narrow(0, start, len), want[i]));
+                worst = Math.max(worst, Validation.check(what(names[i], slice + ", scoped"), scoped[i].narrow(0, start, len), want[i]));
             }
         }
         Validation.report("attention " + attnShape + " on " + checkedOn(), worst);
@@ -86,6 +84,15 @@ public class AttentionBenchmark extends KernelBenchmark {
         FlopProfiler.declare(AttentionBenchmark.class, "forward", 2 * matmul);
         FlopProfiler.declare(AttentionBenchmark.class, "forwardBackward", 6 * matmul);
         FlopProfiler.declare(AttentionBenchmark.class, "forwardBackwardScoped", 6 * matmul);
+    }
+
+    /** out, lse, dq, dk and dv of one forward and backward; kept past {@code scope} when it is given. */
+    private Tensor[] outputs(TensorScope scope) {
+        Functional.Attention a = Functional.attention(q, k, v, null, false, scale);
+        Functional.AttentionGrads g = Functional.attentionBackward(q, k, v, a.out(), a.lse(), dout, null, false, scale);
+        Tensor[] all = {a.out(), a.lse(), g.dq(), g.dk(), g.dv()};
+        if (scope != null) for (Tensor t : all) scope.keep(t);
+        return all;
     }
 
     /**
