@@ -108,8 +108,8 @@ public final class TensorScope implements AutoCloseable {
             throw new IllegalStateException("TensorScopes must close innermost first: a scope opened inside this one is still open");
         }
         closed = true;
-        CURRENT.set(parent);
         if (parent == null) CURRENT.remove();
+        else CURRENT.set(parent);
         List<float[]> back = new ArrayList<>();
         synchronized (this) {
             for (WeakReference<HeapStorage> r : storages) {

@@ -34,6 +34,7 @@ final class CpuMemory {
 
     static Storage full(int length, float value) {
         if (length < 0) throw new IllegalArgumentException("full: negative length " + length);
+        if (value == 0) return new HeapStorage(TensorScope.zeroArray(length)); // no second pass over a fresh array
         float[] a = TensorScope.array(length);
         Arrays.fill(a, value);
         return new HeapStorage(a);
