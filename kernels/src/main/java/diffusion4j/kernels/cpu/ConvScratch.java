@@ -14,9 +14,10 @@ final class ConvScratch {
     /** Largest array kept per slot (16 MiB). */
     static final int KEEP = 1 << 22;
     /**
-     * Slots: the weight gradient's NHWC input and packed dy (calling thread); on each thread, B
-     * panels (both the implicit forward's and the weight gradient's: a thread runs one convolution
-     * phase at a time), one packed block of dy, and a micro-kernel edge tile.
+     * Slots: the weight gradient's NHWC input (or the Winograd forward's split input) and packed dy
+     * (calling thread); on each thread, B panels (the implicit forward's, the weight gradient's or
+     * the Winograd forward's V: a thread runs one convolution phase at a time), one packed block of
+     * dy (or a Winograd M block), and a micro-kernel edge tile.
      */
     static final int NHWC = 0, PACKED_DY = 1, PANELS = 2, DY_BLOCK = 3, TILE = 4;
 

@@ -22,14 +22,15 @@ import java.util.List;
  * Columns are built a chunk of output positions at a time, at most {@link #COL_BUDGET} floats, in a
  * per-thread buffer reused across calls, so temporary memory stays bounded whatever the image size.
  * A 1x1, stride-1, unpadded convolution is already a GEMM on the input planes and skips im2col.
- * A stride-1, undilated, ungrouped kernel larger than 1x1 whose padding keeps the width (3x3 with
- * padding 1: every UNet convolution) goes to {@link CpuConvImplicit} / {@link CpuConvWeightGrad},
- * implicit GEMMs that never build the columns. Measured against this file's other two paths with
- * tools/perf/conv_ab.sh (docs/performance.md, "conv: implicit GEMM"), they were faster in all three
- * phases at 64, 128 and 256 channels, Winograd included, so they come first whatever the width.
- * Otherwise a 3x3, stride-1, undilated, ungrouped convolution with padding at most 2 and at least
- * {@link #WINOGRAD_MIN_CHANNELS} channels (the UNet's deeper layers; more for the weight gradient)
- * goes to {@link CpuWinograd} instead, which does 2.25x fewer multiply-adds.
+ * A 3x3, stride-1, undilated, ungrouped convolution with padding at most 2 and at least
+ * {@link #WINOGRAD_MIN_CHANNELS} channels in and out runs its forward and input-gradient passes
+ * through {@link CpuWinograd} (F(2x2, 3x3): 2.25x fewer multiply-adds, transforms fused per panel of
+ * tiles), as long as its transformed weights fit a core's L2 ({@link #WINOGRAD_MAX_WEIGHTS}) or
+ * the implicit GEMM below does not apply. Otherwise a stride-1, undilated, ungrouped kernel larger
+ * than 1x1 whose padding keeps the width (3x3 with padding 1: every UNet convolution) goes to
+ * {@link CpuConvImplicit}, an implicit GEMM that never builds the columns; its weight gradient
+ * ({@link CpuConvWeightGrad}) is used for every such geometry. Measured with tools/perf/conv_ab.sh
+ * (docs/performance.md, "conv").
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
  * small to split well); otherwise images run in turn and each GEMM and im2col splits across threads.
  */
@@ -39,16 +40,23 @@ public final class CpuConv {
     /** Most floats of unfolded columns held at once per thread (4 MiB). */
     static final int COL_BUDGET = 1 << 20;
     /**
-     * Fewest input and output channels for the Winograd forward and input-gradient passes. Their 16
-     * GEMMs per chunk have depth C (forward) or O (input gradient). Measured against im2col on 2
-     * threads (docs/performance.md, "conv"): 1.3-2x faster at 256 channels, 1.03-1.3x at 128, but
-     * about 10 % slower at 64, where im2col's one deep GEMM per image (depth 9 C) runs closer to peak than 16
-     * shallow ones plus the transforms.
+     * Fewest input and output channels for the Winograd forward and input-gradient passes: their 16
+     * products per panel of tiles have depth C (forward) or O (input gradient), too shallow below
+     * this. Measured on 2 threads against the implicit GEMM (docs/performance.md, "conv: Winograd
+     * forward"): 1.5x faster at 64 and 128 channels, even at 16 and 32.
      */
-    static final int WINOGRAD_MIN_CHANNELS = 128;
+    static final int WINOGRAD_MIN_CHANNELS = 64;
     /**
-     * The same for the weight gradient, whose Winograd GEMMs are small (O x C) outputs summed over
-     * many tiles: it loses to im2col at 128 channels and wins from 256 on.
+     * Most O x C weights for which the Winograd passes beat the implicit GEMM: every panel of 32
+     * tiles streams the whole transformed weight tensor (16 O C floats, 1 MiB here), which then
+     * stays in a core's L2. At 256 x 256 (4 MiB, read from L3 for each panel) both paths take
+     * the same time, so the implicit GEMM keeps those layers.
+     */
+    static final int WINOGRAD_MAX_WEIGHTS = 128 * 128;
+    /**
+     * Fewest channels for the Winograd weight gradient (only used where the implicit GEMM does not
+     * apply), whose GEMMs are small (O x C) outputs summed over many tiles: it loses to im2col at
+     * 128 channels and wins from 256 on.
      */
     static final int WINOGRAD_MIN_CHANNELS_WEIGHT = 256;
     /** Per-image multiply-adds below which images, not GEMMs, are spread over threads. */
@@ -85,6 +93,11 @@ public final class CpuConv {
         /** A Winograd-shaped convolution with at least {@code minChannels} channels in and out. */
         boolean winograd(int minChannels) {
             return winogradShaped() && Math.min(c, o) >= minChannels;
+        }
+
+        /** Forward and input gradient through {@link CpuWinograd} ({@link #WINOGRAD_MAX_WEIGHTS}). */
+        boolean winogradPasses() {
+            return winograd(WINOGRAD_MIN_CHANNELS) && ((long) o * c <= WINOGRAD_MAX_WEIGHTS || !implicit());
         }
 
         /** 3x3, stride 1, no dilation, one group, padding at most 2 (so the input gradient is one too). */
@@ -129,12 +142,12 @@ public final class CpuConv {
         if (bs != null) {
             for (int i = 0; i < g.n * g.o; i++) Arrays.fill(y, i * P, (i + 1) * P, bs[bo + i % g.o]);
         }
-        if (g.implicit()) {
-            CpuConvImplicit.forward(g.implicitGeo(), xs, xo, ws, wo, y, bs != null);
+        if (g.winogradPasses()) {
+            CpuWinograd.forward(g.wino(), xs, xo, ws, wo, y, bs != null);
             return new HeapStorage(y);
         }
-        if (g.winograd(WINOGRAD_MIN_CHANNELS)) {
-            CpuWinograd.forward(g.wino(), xs, xo, ws, wo, y, bs != null);
+        if (g.implicit()) {
+            CpuConvImplicit.forward(g.implicitGeo(), xs, xo, ws, wo, y, bs != null);
             return new HeapStorage(y);
         }
         forEachImage(g, (ni, gi, p0, pc, cols) -> {
@@ -165,13 +178,14 @@ public final class CpuConv {
         float[] ds = HeapStorage.of(dy.storage()), ws = HeapStorage.of(w.storage());
         int dyo = dy.layout().offset(), wo = w.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
-        float[] dx = g.implicit() ? TensorScope.array(g.n * g.c * g.hw()) : TensorScope.zeroArray(g.n * g.c * g.hw()); // col2im adds
-        if (g.implicit()) {
-            CpuConvImplicit.backwardInput(g.implicitGeo(), ds, dyo, ws, wo, dx);
+        boolean whole = g.winogradPasses() || g.implicit(); // those two write all of dx; col2im adds
+        float[] dx = whole ? TensorScope.array(g.n * g.c * g.hw()) : TensorScope.zeroArray(g.n * g.c * g.hw());
+        if (g.winogradPasses()) {
+            CpuWinograd.backwardInput(g.wino(), ds, dyo, ws, wo, dx);
             return new HeapStorage(dx);
         }
-        if (g.winograd(WINOGRAD_MIN_CHANNELS)) {
-            CpuWinograd.backwardInput(g.wino(), ds, dyo, ws, wo, dx);
+        if (g.implicit()) {
+            CpuConvImplicit.backwardInput(g.implicitGeo(), ds, dyo, ws, wo, dx);
             return new HeapStorage(dx);
         }
         forEachImage(g, (ni, gi, p0, pc, cols) -> {

@@ -17,21 +17,18 @@ import java.util.Arrays;
  * {@code 2 - pad} (see {@link CpuConv}).
  *
  * <p>The transforms' entries are 0, +-1 and +-1/2, so rounding stays within a few ulps of the
- * direct sum. Tiles go in chunks of whole images (at most {@link #BUDGET} floats per transformed
- * buffer, so a chunk stays in cache from transform to GEMM to inverse transform); threads take
- * whole chunks and run each of its 16 GEMMs serially, with no nested fork/join. Every output
- * element is summed in an order fixed by the shapes alone: the forward chunks are independent, and
- * the weight gradient sums fixed slices of the batch in order ({@link #PARTIALS}).
- *
- * <p>The transforms are scalar loops along a row of tiles; they cost about half as much as the GEMMs
- * (docs/performance.md, "conv"), the obvious next target.
+ * direct sum. The forward pass (and so the input gradient) is fused per panel of tiles and
+ * vectorized ({@link WinogradForward}). The weight gradient goes in chunks of whole images (at most
+ * {@link #BUDGET} floats per transformed buffer, so a chunk stays in cache from transform to GEMM);
+ * its transforms are scalar loops along a row of tiles, and it sums fixed slices of the batch in
+ * order ({@link #PARTIALS}), so every result is independent of the thread count and timing.
  */
 final class CpuWinograd {
     private CpuWinograd() {}
 
     /**
-     * Most floats in each transformed-tile buffer of a thread (4 MiB): a chunk's tiles stay in L3
-     * between the transform and the product. Measured: 1 MiB made the 16 GEMMs of the 8x8 layers
+     * Most floats in each transformed-tile buffer of a weight-gradient thread (4 MiB): a chunk's
+     * tiles stay in L3 between the transform and the product. Measured: 1 MiB made the 16 GEMMs of the 8x8 layers
      * too small (T = 64 tiles) and cost more than it saved in the transforms.
      */
     static final int BUDGET = 1 << 20;
@@ -56,14 +53,10 @@ final class CpuWinograd {
         int tw() { return (ow() + 1) / 2; }
         int tilesPerImage() { return th() * tw(); }
 
-        /**
-         * Whole images per chunk: 16 x max(c, o) x tiles within the budget. With {@code spread}, also
-         * a chunk per thread at least (only where chunking cannot change a sum: the forward pass).
-         */
-        int imagesPerChunk(boolean spread) {
+        /** Whole images per chunk of the weight gradient: 16 x max(c, o) x tiles within the budget. */
+        int imagesPerChunk() {
             long perImage = (long) XI * Math.max(c, o) * tilesPerImage();
-            int fit = (int) Math.max(1, Math.min(n, BUDGET / Math.max(1, perImage)));
-            return spread ? Math.max(1, Math.min(fit, Math.ceilDiv(n, Parallel.threads()))) : fit;
+            return (int) Math.max(1, Math.min(n, BUDGET / Math.max(1, perImage)));
         }
     }
 
@@ -75,21 +68,7 @@ final class CpuWinograd {
      * @param y  (N, O, OH, OW) at 0; overwritten, or added to when {@code accumulate} (bias pre-filled)
      */
     static void forward(Geo g, float[] x, int xo, float[] w, int wo, float[] y, boolean accumulate) {
-        float[] u = weightTransform(g.o, g.c, w, wo);
-        int per = g.imagesPerChunk(true), ti = g.tilesPerImage(), chunks = Math.ceilDiv(g.n, per);
-        // Chunks of images are independent: each thread transforms, multiplies and writes back its own.
-        Parallel.range(chunks, (c0, c1) -> {
-            float[] v = new float[XI * stride(g.c * per * ti)], m = new float[XI * stride(g.o * per * ti)];
-            for (int ch = c0; ch < c1; ch++) {
-                int n0 = ch * per, imgs = Math.min(per, g.n - n0), t = imgs * ti;
-                inputTransform(g, x, xo, n0, imgs, v);
-                // M_xi (O x T) = U_xi (O x C) * V_xi (C x T)
-                for (int xi = 0; xi < XI; xi++) {
-                    Gemm.sgemm(false, g.o, t, g.c, u, xi * g.o * g.c, g.c, 1, v, xi * stride(g.c * t), t, 1, m, xi * stride(g.o * t), t);
-                }
-                outputTransform(g, m, n0, imgs, y, accumulate);
-            }
-        });
+        WinogradForward.forward(g, weightTransform(g.o, g.c, w, wo), x, xo, y, accumulate);
     }
 
     /**
@@ -121,7 +100,7 @@ final class CpuWinograd {
      * @return (O, C, 3, 3)
      */
     static float[] backwardWeight(Geo g, float[] x, int xo, float[] dy, int dyo) {
-        int per = g.imagesPerChunk(false), ti = g.tilesPerImage(), chunks = Math.ceilDiv(g.n, per);
+        int per = g.imagesPerChunk(), ti = g.tilesPerImage(), chunks = Math.ceilDiv(g.n, per);
         int slices = Math.min(PARTIALS, chunks), size = XI * g.o * g.c;
         float[][] part = new float[slices][];
         Parallel.range(slices, (s0, s1) -> {
@@ -166,9 +145,13 @@ final class CpuWinograd {
         };
     }
 
-    /** U_xi (O x C) = G g G^T for every (o, c), G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]]. */
-    private static float[] weightTransform(int o, int c, float[] w, int wo) {
-        float[] u = new float[XI * o * c];
+    /**
+     * U_xi (O x C) = G g G^T for every (o, c), G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]];
+     * U_xi starts at {@code xi * stride(o*c)} (the 16 output streams then do not share L1 sets).
+     */
+    static float[] weightTransform(int o, int c, float[] w, int wo) {
+        float[] u = new float[XI * stride(o * c)];
+        int us = stride(o * c);
         Parallel.range(o * c, 256, (p0, p1) -> {
             float[] t = new float[12];
             for (int p = p0; p < p1; p++) {
@@ -182,10 +165,10 @@ final class CpuWinograd {
                 }
                 for (int i = 0; i < 4; i++) { // (G g) G^T, row i
                     float g0 = t[i * 3], g1 = t[i * 3 + 1], g2 = t[i * 3 + 2];
-                    u[(i * 4) * o * c + p] = g0;
-                    u[(i * 4 + 1) * o * c + p] = 0.5f * (g0 + g1 + g2);
-                    u[(i * 4 + 2) * o * c + p] = 0.5f * (g0 - g1 + g2);
-                    u[(i * 4 + 3) * o * c + p] = g2;
+                    u[(i * 4) * us + p] = g0;
+                    u[(i * 4 + 1) * us + p] = 0.5f * (g0 + g1 + g2);
+                    u[(i * 4 + 2) * us + p] = 0.5f * (g0 - g1 + g2);
+                    u[(i * 4 + 3) * us + p] = g2;
                 }
             }
         });
@@ -285,40 +268,6 @@ final class CpuWinograd {
                         e[o + 4 * os] = t0 + b0; e[o + 5 * os] = t1 + b1; e[o + 6 * os] = t2 + b2; e[o + 7 * os] = t3 + b3;
                         e[o + 8 * os] = t0 - b0; e[o + 9 * os] = t1 - b1; e[o + 10 * os] = t2 - b2; e[o + 11 * os] = t3 - b3;
                         e[o + 12 * os] = -b0; e[o + 13 * os] = -b1; e[o + 14 * os] = -b2; e[o + 15 * os] = -b3;
-                    }
-                }
-            }
-        });
-    }
-
-    /** y tile = A^T M A, written (or added) where it lies inside the output. A row of tiles at a time. */
-    private static void outputTransform(Geo g, float[] m, int n0, int imgs, float[] y, boolean accumulate) {
-        int ti = g.tilesPerImage(), t = imgs * ti, os = stride(g.o * t), oh = g.oh(), ow = g.ow(), tw = g.tw();
-        Parallel.range(imgs * g.o, (p0, p1) -> {
-            float[] out = new float[4 * tw]; // even and odd columns of output rows 0 and 1 of the tile row
-            for (int p = p0; p < p1; p++) {
-                int ni = p / g.o, oi = p % g.o, plane = ((n0 + ni) * g.o + oi) * oh * ow;
-                for (int th = 0; th < g.th(); th++) {
-                    int at = oi * t + ni * ti + th * tw;
-                    // A^T M over rows (s = m0 + m1 + m2, u = m1 - m2 - m3) for each column j, then over columns.
-                    for (int k = 0; k < tw; k++) {
-                        int q = at + k;
-                        float s0 = m[q] + m[q + 4 * os] + m[q + 8 * os], u0 = m[q + 4 * os] - m[q + 8 * os] - m[q + 12 * os];
-                        float s1 = m[q + os] + m[q + 5 * os] + m[q + 9 * os], u1 = m[q + 5 * os] - m[q + 9 * os] - m[q + 13 * os];
-                        float s2 = m[q + 2 * os] + m[q + 6 * os] + m[q + 10 * os], u2 = m[q + 6 * os] - m[q + 10 * os] - m[q + 14 * os];
-                        float s3 = m[q + 3 * os] + m[q + 7 * os] + m[q + 11 * os], u3 = m[q + 7 * os] - m[q + 11 * os] - m[q + 15 * os];
-                        out[k] = s0 + s1 + s2;
-                        out[tw + k] = s1 - s2 - s3;
-                        out[2 * tw + k] = u0 + u1 + u2;
-                        out[3 * tw + k] = u1 - u2 - u3;
-                    }
-                    for (int i = 0; i < 2 && 2 * th + i < oh; i++) {
-                        int row = plane + (2 * th + i) * ow, ev = 2 * i * tw, od = ev + tw;
-                        for (int k = 0; k < tw; k++) {
-                            int o = row + 2 * k;
-                            y[o] = accumulate ? y[o] + out[ev + k] : out[ev + k];
-                            if (2 * k + 1 < ow) y[o + 1] = accumulate ? y[o + 1] + out[od + k] : out[od + k];
-                        }
                     }
                 }
             }

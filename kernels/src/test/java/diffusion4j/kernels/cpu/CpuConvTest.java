@@ -152,6 +152,20 @@ class CpuConvTest {
         check(new Case(1, CpuConv.WINOGRAD_MIN_CHANNELS, 5, 6, CpuConv.WINOGRAD_MIN_CHANNELS + 3, 3, 3, ConvParams.of(1, 0)), true, 19);
     }
 
+    /**
+     * Width-preserving layers wide enough for CpuConv to run their forward and input gradient
+     * through the fused Winograd passes ({@link WinogradForward}), with the bias added onto: 7x9
+     * images are 4 x 5 tiles, so a vector of 16 tiles covers several tile rows (and images), and
+     * the last row and column of tiles are half outside; 2x2 images are one tile each, every vector
+     * sixteen runs; 66 output channels leave a partial 12-row panel.
+     */
+    @Test
+    void fusedWinogradThroughCpuConv() {
+        int c = CpuConv.WINOGRAD_MIN_CHANNELS;
+        check(new Case(3, c, 7, 9, c + 2, 3, 3, ConvParams.of(1, 1)), true, 20);
+        check(new Case(5, c, 2, 2, c, 3, 3, ConvParams.of(1, 1)), true, 21);
+    }
+
     /** Enough images that the batch goes in several Winograd chunks and weight-gradient slices. */
     @Test
     void winogradBatchInSeveralChunks() {

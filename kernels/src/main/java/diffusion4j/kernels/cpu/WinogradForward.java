@@ -1,0 +1,347 @@
+package diffusion4j.kernels.cpu;
+
+import static diffusion4j.kernels.cpu.GemmKernel.LANES;
+import static diffusion4j.kernels.cpu.GemmKernel.MR;
+import static diffusion4j.kernels.cpu.GemmKernel.NR;
+import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
+
+import diffusion4j.tensor.TensorScope;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * The forward pass of {@link CpuWinograd} (F(2x2, 3x3), Lavin and Gray 2016, eq. 8), fused per
+ * panel of NR tiles so nothing but the input and output goes through memory:
+ * <pre>
+ * V_xi (C x NR) = (B^T d B)_xi        the panel's tiles, transformed into L1/L2
+ * M_xi (O x NR) = U_xi (O x C) V_xi   16 products on the GEMM micro-kernel, A = U packed once per call
+ * y tile        = A^T M A             written straight into the NCHW output
+ * </pre>
+ * Tiles are numbered over the whole batch (image, tile row, tile column), so small images simply
+ * give more tiles per panel, and panels are taken dynamically by the threads. Every output element
+ * comes from one panel, summed in an order fixed by the shapes, so results do not depend on threads.
+ *
+ * <p>The tiles of a vector are LANES consecutive tiles; tile tx of a tile row reads input columns
+ * {@code 2tx - pw + j}, a stride-2 pattern. So the input is first de-interleaved once per call
+ * ({@link #split}): each input row becomes its even-offset and odd-offset columns, zero-padded, and
+ * tap (i, j) of a run of tiles in one tile row is then one contiguous run of the split rows. A
+ * vector of tiles is one run per tile row it covers (two at 16x16, one from 32x32 up): a plain
+ * load around each run, blended in lane by lane. The output goes back the same way: the two column
+ * parities are interleaved in registers and each run is stored, masked only where it is shorter
+ * than a vector. Measured on one thread at 32x128x16x16 along the way: 16 gathers per vector made
+ * the transforms slower than the 16 products (6.2 against 4.7 ms), and masked loads and stores
+ * instead of the blends made them 26 ms (C2's masked stores here ran about 10x slower than plain
+ * ones); now the input transform takes about 0.5 ms and the split 1.5 ms.
+ *
+ * <p>Scratch ({@link ConvScratch}): the split input in the calling thread's NHWC slot, each
+ * thread's V in its PANELS slot and its M tile block in its DY_BLOCK slot.
+ */
+final class WinogradForward {
+    private WinogradForward() {}
+
+    private static final int XI = 16, HALVES = NR / LANES;
+    private static final long ALL = (1L << LANES) - 1;
+    /** Index vectors that interleave two vectors lane by lane: (e0, o0, e1, o1, ...), low and high halves. */
+    private static final FloatVector ZIP_LO, ZIP_HI, EVEN, ODD;
+
+    static {
+        float[] lo = new float[LANES], hi = new float[LANES], ev = new float[LANES], od = new float[LANES];
+        for (int l = 0; l < LANES; l++) {
+            lo[l] = (l & 1) * LANES + l / 2;
+            hi[l] = (l & 1) * LANES + LANES / 2 + l / 2;
+            ev[l] = 2 * l;
+            od[l] = 2 * l + 1;
+        }
+        ZIP_LO = FloatVector.fromArray(SPECIES, lo, 0);
+        ZIP_HI = FloatVector.fromArray(SPECIES, hi, 0);
+        EVEN = FloatVector.fromArray(SPECIES, ev, 0);
+        ODD = FloatVector.fromArray(SPECIES, od, 0);
+    }
+
+    /** Layout of the split input: per (image, channel) {@code rows} rows of two halves of {@code half} values. */
+    record Split(int half, int rows) {
+        /** Floats of slack before the first plane and after the last: whole-vector loads around a run stay inside the array. */
+        static final int LEAD = LANES;
+
+        static Split of(CpuWinograd.Geo g) {
+            return new Split(g.tw() + 1, 2 * g.th() + 2);
+        }
+
+        int rowStride() { return 2 * half; }
+        /** Floats per plane: its rows, then LANES of slack that {@link #split}'s whole-vector stores may spill into. */
+        int plane() { return rows * rowStride() + LANES; }
+    }
+
+    /**
+     * @param u U_xi (O x C) at {@code xi * CpuWinograd.stride(O*C)} ({@link CpuWinograd#weightTransform})
+     * @param x (N, C, H, W) at {@code xo}; not modified
+     * @param y (N, O, OH, OW); overwritten, or added to when {@code accumulate}
+     */
+    static void forward(CpuWinograd.Geo g, float[] u, float[] x, int xo, float[] y, boolean accumulate) {
+        ConvRows rows = new ConvRows(g.o());
+        // Distances between the 16 matrices of packed U and of V: padded so the 16 streams do not share L1 sets.
+        int block = CpuWinograd.stride(rows.padded() * g.c()), us = CpuWinograd.stride(g.o() * g.c()), vs = CpuWinograd.stride(g.c() * NR);
+        float[] ap = TensorScope.array(XI * block);
+        Parallel.range(XI, (x0, x1) -> {
+            for (int xi = x0; xi < x1; xi++) rows.pack(g.c(), u, xi * us, g.c(), 1, ap, xi * block);
+        });
+        Split sp = Split.of(g);
+        float[] s = split(g, sp, x, xo);
+        int tiles = g.n() * g.tilesPerImage(), panels = GemmPacking.panels(tiles, NR), plane = g.oh() * g.ow();
+        AtomicInteger next = new AtomicInteger();
+        Parallel.range(Parallel.threads(), (t0, t1) -> {
+            float[] v = ConvScratch.get(ConvScratch.PANELS, XI * vs), m = ConvScratch.get(ConvScratch.DY_BLOCK, XI * MR * NR);
+            Runs runs = new Runs();
+            for (int panel; (panel = next.getAndIncrement()) < panels; ) {
+                runs.plan(g, sp, panel * NR, tiles);
+                transform(g, sp, s, runs, v, vs);
+                for (int ip = 0; ip < rows.count(); ip++) {
+                    int r0 = rows.start(ip), h = rows.height(ip);
+                    // M_xi (h x NR) = U_xi rows [r0, r0+h) (h x C) * V_xi (C x NR), for the 16 xi.
+                    for (int xi = 0; xi < XI; xi++) {
+                        int ao = xi * block + r0 * g.c(), mo = xi * MR * NR;
+                        if (h == MR) GemmKernel.tile(g.c(), ap, ao, v, xi * vs, m, mo, NR, false);
+                        else AttentionTile.tileTN(g.c(), ap, ao, ConvRows.MR8, v, xi * vs, NR, m, mo, NR, false);
+                    }
+                    for (int r = 0; r < Math.min(h, g.o() - r0); r++) untransform(m, r, runs, (r0 + r) * plane, g.ow(), y, accumulate);
+                }
+            }
+        });
+    }
+
+    /**
+     * The input de-interleaved: for each (image, channel) plane, rows {@code -ph .. 2*th+1-ph}, each
+     * as the {@code half} values at columns {@code 2k - pw} then the {@code half} at {@code 2k - pw + 1}
+     * (k = 0 .. tw), zero outside the plane. Tap (i, j) of tile (ty, tx) is then split row
+     * {@code 2ty + i}, half {@code j % 2}, entry {@code tx + j / 2}. LANES entries at a time: two
+     * loads of the 2*LANES columns (zero outside the row), split by a permute.
+     */
+    static float[] split(CpuWinograd.Geo g, Split sp, float[] x, int xo) {
+        int half = sp.half(), rs = sp.rowStride(), plane = sp.plane(), w = g.w(), pw = g.pw(), blocks = GemmPacking.panels(half, LANES);
+        float[] s = ConvScratch.get(ConvScratch.NHWC, g.n() * g.c() * plane + 2 * Split.LEAD);
+        // Per block of LANES entries from k0 = b*LANES: the columns 2*k0 - pw + l (l < 2*LANES) inside the row, and the entries that exist.
+        long[] loadLo = new long[blocks], loadHi = new long[blocks];
+        for (int b = 0; b < blocks; b++) {
+            for (int l = 0; l < 2 * LANES; l++) {
+                int col = 2 * b * LANES - pw + l;
+                if (col >= 0 && col < w) {
+                    if (l < LANES) loadLo[b] |= 1L << l;
+                    else loadHi[b] |= 1L << (l - LANES);
+                }
+            }
+        }
+        Parallel.range(g.n() * g.c(), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int src = xo + p * g.h() * w, dst = Split.LEAD + p * plane;
+                for (int r = 0; r < sp.rows(); r++) {
+                    int ir = r - g.ph(), d = dst + r * rs;
+                    if (ir < 0 || ir >= g.h()) {
+                        Arrays.fill(s, d, d + rs, 0f);
+                        continue;
+                    }
+                    // Even columns of every block, then odd ones: a last block's whole-vector store
+                    // spills past its half into the part written next (or the row after, or the plane's slack).
+                    for (int odd = 0; odd < 2; odd++) {
+                        FloatVector pick = odd == 0 ? EVEN : ODD;
+                        for (int b = 0; b < blocks; b++) {
+                            int at = src + ir * w + 2 * b * LANES - pw;
+                            pick.selectFrom(columns(x, at, loadLo[b]), columns(x, at + LANES, loadHi[b])).intoArray(s, d + odd * half + b * LANES);
+                        }
+                    }
+                }
+            }
+        });
+        return s;
+    }
+
+    /** LANES floats of x from {@code at}, zero outside {@code inside}: a plain load where it stays in the array. */
+    private static FloatVector columns(float[] x, int at, long inside) {
+        if (at >= 0 && at <= x.length - LANES) return FloatVector.fromArray(SPECIES, x, at).blend(0f, VectorMask.fromLong(SPECIES, ~inside & ALL));
+        return FloatVector.fromArray(SPECIES, x, at, VectorMask.fromLong(SPECIES, inside));
+    }
+
+    /**
+     * The runs of a panel: for each vector of LANES tiles, the pieces of it that lie in one tile row,
+     * with where that tile row's taps start in the split input and its outputs in y.
+     */
+    static final class Runs {
+        /** Runs per vector, and per run (vector h, run r at h*LANES + r): */
+        final int[] count = new int[HALVES];
+        /** split-input offset of tap (0, 0) of the run's first tile, minus its first lane (channel 0) */
+        final int[] in = new int[HALVES * LANES];
+        /** lanes of the run */
+        final long[] lanes = new long[HALVES * LANES];
+        /** y offset of output (0, 0) of the run's first tile, minus twice its first lane (channel 0) */
+        final int[] out = new int[HALVES * LANES];
+        /** output lanes (interleaved column pairs) of the run in the low and high interleaved vectors */
+        final long[] outLo = new long[HALVES * LANES], outHi = new long[HALVES * LANES];
+        /** whether the tile row's second output row exists */
+        final boolean[] second = new boolean[HALVES * LANES];
+
+        void plan(CpuWinograd.Geo g, Split sp, int first, int tiles) {
+            int ti = g.tilesPerImage(), tw = g.tw(), ow = g.ow();
+            int inImage = g.c() * sp.plane(), outImage = g.o() * g.oh() * ow;
+            for (int h = 0; h < HALVES; h++) {
+                int n = 0;
+                for (int l = 0; l < LANES; ) {
+                    int t = first + h * LANES + l;
+                    if (t >= tiles) break;
+                    int img = t / ti, ty = t % ti / tw, tx = t % ti % tw, len = Math.min(LANES - l, tw - tx), at = h * LANES + n++;
+                    len = Math.min(len, tiles - t);
+                    in[at] = img * inImage + 2 * ty * sp.rowStride() + tx - l;
+                    lanes[at] = ((1L << len) - 1) << l;
+                    out[at] = img * outImage + 2 * ty * ow + 2 * tx - 2 * l;
+                    // Interleaved lane q (0 .. 2*LANES) is output column 2tx + q - 2l: inside the run and the row.
+                    long pairs = 0;
+                    for (int q = 2 * l; q < 2 * (l + len); q++) {
+                        if (2 * tx + q - 2 * l < ow) pairs |= 1L << q;
+                    }
+                    outLo[at] = pairs & ((1L << LANES) - 1);
+                    outHi[at] = pairs >>> LANES;
+                    second[at] = 2 * ty + 1 < g.oh();
+                    l += len;
+                }
+                count[h] = n;
+            }
+        }
+    }
+
+    /**
+     * V_xi (C x NR), {@code v[xi*vs + c*NR + tile]} = B^T d B, B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
+     * [0, -1, 1, 0], [0, 1, 0, -1]], one vector of LANES tiles at a time ({@link #vector}).
+     */
+    private static void transform(CpuWinograd.Geo g, Split sp, float[] s, Runs runs, float[] v, int vs) {
+        for (int c = 0; c < g.c(); c++) {
+            for (int h = 0; h < HALVES; h++) {
+                int o = c * NR + h * LANES;
+                if (runs.count[h] == 0) {
+                    for (int xi = 0; xi < XI; xi++) FloatVector.zero(SPECIES).intoArray(v, xi * vs + o);
+                } else {
+                    vector(s, Split.LEAD + c * sp.plane(), runs, h, sp.rowStride(), sp.half(), v, o, vs);
+                }
+            }
+        }
+    }
+
+    /**
+     * Tap (i, j) of a run is at {@code run start + i*rs + (j % 2)*half + j / 2}. Each tap is loaded
+     * whole for the first run and blended in lane by lane for the others; lanes of no run hold
+     * whatever lies next to the runs (the split input has {@link Split#LEAD} floats of slack at both
+     * ends), which is harmless: the transform acts lane by lane and those lanes are never stored.
+     * B^T combines the rows (column j: d0j - d2j, d1j + d2j, d2j - d1j, d1j - d3j), then B the
+     * columns the same way. Loads and stores are plain: masked ones ran about 10x slower here
+     * (24 of 26 ms of this transform at 32x128x16x16 were its masked stores). Written out so C2
+     * keeps the 16 vectors in registers.
+     */
+    private static void vector(float[] s, int base, Runs runs, int h, int rs, int half, float[] v, int o, int vs) {
+        int k = h * LANES, end = k + runs.count[h];
+        int b0 = base + runs.in[k], b1 = b0 + rs, b2 = b1 + rs, b3 = b2 + rs;
+        FloatVector d00 = FloatVector.fromArray(SPECIES, s, b0), d01 = FloatVector.fromArray(SPECIES, s, b0 + half);
+        FloatVector d02 = FloatVector.fromArray(SPECIES, s, b0 + 1), d03 = FloatVector.fromArray(SPECIES, s, b0 + half + 1);
+        FloatVector d10 = FloatVector.fromArray(SPECIES, s, b1), d11 = FloatVector.fromArray(SPECIES, s, b1 + half);
+        FloatVector d12 = FloatVector.fromArray(SPECIES, s, b1 + 1), d13 = FloatVector.fromArray(SPECIES, s, b1 + half + 1);
+        FloatVector d20 = FloatVector.fromArray(SPECIES, s, b2), d21 = FloatVector.fromArray(SPECIES, s, b2 + half);
+        FloatVector d22 = FloatVector.fromArray(SPECIES, s, b2 + 1), d23 = FloatVector.fromArray(SPECIES, s, b2 + half + 1);
+        FloatVector d30 = FloatVector.fromArray(SPECIES, s, b3), d31 = FloatVector.fromArray(SPECIES, s, b3 + half);
+        FloatVector d32 = FloatVector.fromArray(SPECIES, s, b3 + 1), d33 = FloatVector.fromArray(SPECIES, s, b3 + half + 1);
+        for (k++; k < end; k++) {
+            VectorMask<Float> m = VectorMask.fromLong(SPECIES, runs.lanes[k]);
+            b0 = base + runs.in[k];
+            b1 = b0 + rs;
+            b2 = b1 + rs;
+            b3 = b2 + rs;
+            d00 = d00.blend(FloatVector.fromArray(SPECIES, s, b0), m);
+            d01 = d01.blend(FloatVector.fromArray(SPECIES, s, b0 + half), m);
+            d02 = d02.blend(FloatVector.fromArray(SPECIES, s, b0 + 1), m);
+            d03 = d03.blend(FloatVector.fromArray(SPECIES, s, b0 + half + 1), m);
+            d10 = d10.blend(FloatVector.fromArray(SPECIES, s, b1), m);
+            d11 = d11.blend(FloatVector.fromArray(SPECIES, s, b1 + half), m);
+            d12 = d12.blend(FloatVector.fromArray(SPECIES, s, b1 + 1), m);
+            d13 = d13.blend(FloatVector.fromArray(SPECIES, s, b1 + half + 1), m);
+            d20 = d20.blend(FloatVector.fromArray(SPECIES, s, b2), m);
+            d21 = d21.blend(FloatVector.fromArray(SPECIES, s, b2 + half), m);
+            d22 = d22.blend(FloatVector.fromArray(SPECIES, s, b2 + 1), m);
+            d23 = d23.blend(FloatVector.fromArray(SPECIES, s, b2 + half + 1), m);
+            d30 = d30.blend(FloatVector.fromArray(SPECIES, s, b3), m);
+            d31 = d31.blend(FloatVector.fromArray(SPECIES, s, b3 + half), m);
+            d32 = d32.blend(FloatVector.fromArray(SPECIES, s, b3 + 1), m);
+            d33 = d33.blend(FloatVector.fromArray(SPECIES, s, b3 + half + 1), m);
+        }
+        FloatVector r00 = d00.sub(d20), r10 = d10.add(d20), r20 = d20.sub(d10), r30 = d10.sub(d30);
+        FloatVector r01 = d01.sub(d21), r11 = d11.add(d21), r21 = d21.sub(d11), r31 = d11.sub(d31);
+        FloatVector r02 = d02.sub(d22), r12 = d12.add(d22), r22 = d22.sub(d12), r32 = d12.sub(d32);
+        FloatVector r03 = d03.sub(d23), r13 = d13.add(d23), r23 = d23.sub(d13), r33 = d13.sub(d33);
+        r00.sub(r02).intoArray(v, o);
+        r01.add(r02).intoArray(v, o + vs);
+        r02.sub(r01).intoArray(v, o + 2 * vs);
+        r01.sub(r03).intoArray(v, o + 3 * vs);
+        r10.sub(r12).intoArray(v, o + 4 * vs);
+        r11.add(r12).intoArray(v, o + 5 * vs);
+        r12.sub(r11).intoArray(v, o + 6 * vs);
+        r11.sub(r13).intoArray(v, o + 7 * vs);
+        r20.sub(r22).intoArray(v, o + 8 * vs);
+        r21.add(r22).intoArray(v, o + 9 * vs);
+        r22.sub(r21).intoArray(v, o + 10 * vs);
+        r21.sub(r23).intoArray(v, o + 11 * vs);
+        r30.sub(r32).intoArray(v, o + 12 * vs);
+        r31.add(r32).intoArray(v, o + 13 * vs);
+        r32.sub(r31).intoArray(v, o + 14 * vs);
+        r31.sub(r33).intoArray(v, o + 15 * vs);
+    }
+
+    /**
+     * One output channel of the panel from row {@code r} of {@code m} ({@code m[(xi*MR + r)*NR + tile]}):
+     * y = A^T M A, A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] (rows: s_j = m0j + m1j + m2j,
+     * u_j = m1j - m2j - m3j; then the columns the same way). Each output row's two column parities
+     * are interleaved in registers and stored run by run (or added to y).
+     *
+     * @param at the channel's offset in y
+     */
+    private static void untransform(float[] m, int r, Runs runs, int at, int ow, float[] y, boolean accumulate) {
+        int xs = MR * NR;
+        for (int h = 0, o = r * NR; h < HALVES; h++, o += LANES) {
+            if (runs.count[h] == 0) continue;
+            FloatVector m0 = FloatVector.fromArray(SPECIES, m, o), m1 = FloatVector.fromArray(SPECIES, m, o + xs);
+            FloatVector m2 = FloatVector.fromArray(SPECIES, m, o + 2 * xs), m3 = FloatVector.fromArray(SPECIES, m, o + 3 * xs);
+            FloatVector m4 = FloatVector.fromArray(SPECIES, m, o + 4 * xs), m5 = FloatVector.fromArray(SPECIES, m, o + 5 * xs);
+            FloatVector m6 = FloatVector.fromArray(SPECIES, m, o + 6 * xs), m7 = FloatVector.fromArray(SPECIES, m, o + 7 * xs);
+            FloatVector m8 = FloatVector.fromArray(SPECIES, m, o + 8 * xs), m9 = FloatVector.fromArray(SPECIES, m, o + 9 * xs);
+            FloatVector m10 = FloatVector.fromArray(SPECIES, m, o + 10 * xs), m11 = FloatVector.fromArray(SPECIES, m, o + 11 * xs);
+            FloatVector m12 = FloatVector.fromArray(SPECIES, m, o + 12 * xs), m13 = FloatVector.fromArray(SPECIES, m, o + 13 * xs);
+            FloatVector m14 = FloatVector.fromArray(SPECIES, m, o + 14 * xs), m15 = FloatVector.fromArray(SPECIES, m, o + 15 * xs);
+            FloatVector s0 = m0.add(m4).add(m8), s1 = m1.add(m5).add(m9), s2 = m2.add(m6).add(m10), s3 = m3.add(m7).add(m11);
+            FloatVector u0 = m4.sub(m8).sub(m12), u1 = m5.sub(m9).sub(m13), u2 = m6.sub(m10).sub(m14), u3 = m7.sub(m11).sub(m15);
+            FloatVector e = s0.add(s1).add(s2), d = s1.sub(s2).sub(s3);
+            FloatVector lo0 = ZIP_LO.selectFrom(e, d), hi0 = ZIP_HI.selectFrom(e, d);
+            e = u0.add(u1).add(u2);
+            d = u1.sub(u2).sub(u3);
+            FloatVector lo1 = ZIP_LO.selectFrom(e, d), hi1 = ZIP_HI.selectFrom(e, d);
+            for (int k = h * LANES, end = k + runs.count[h]; k < end; k++) {
+                int row = at + runs.out[k];
+                put(y, row, lo0, runs.outLo[k], accumulate);
+                put(y, row + LANES, hi0, runs.outHi[k], accumulate);
+                if (runs.second[k]) {
+                    put(y, row + ow, lo1, runs.outLo[k], accumulate);
+                    put(y, row + ow + LANES, hi1, runs.outHi[k], accumulate);
+                }
+            }
+        }
+    }
+
+    /**
+     * The given lanes of {@code val} into y at {@code at} (or added). A full vector goes out as a plain
+     * store: masked stores measured about 10x slower than plain ones in these kernels.
+     */
+    private static void put(float[] y, int at, FloatVector val, long lanes, boolean accumulate) {
+        if (lanes == ALL) {
+            if (accumulate) val = val.add(FloatVector.fromArray(SPECIES, y, at));
+            val.intoArray(y, at);
+        } else if (lanes != 0) {
+            VectorMask<Float> live = VectorMask.fromLong(SPECIES, lanes);
+            if (accumulate) val = val.add(FloatVector.fromArray(SPECIES, y, at, live));
+            val.intoArray(y, at, live);
+        }
+    }
+}
