@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of the CPU convolution against an earlier revision, plus PyTorch, on the same machine in one go
 # (docs/performance.md, "conv"). Compiles the convolution files of REV (default HEAD: CpuConv and
-# every CpuConv*/Conv*/CpuWinograd/CpuUnfold file it has), each renamed with an "Old" suffix, next to
+# every CpuConv*/Conv*/CpuWinograd/Winograd*/CpuUnfold file it has), each renamed with an "Old" suffix, next to
 # tools/perf/conv_ab/ConvAB.java against the kernels classes in $TARGET (default target), then
 # runs ROUNDS rounds of [ConvAB (old and new interleaved), torch_bench.py --only conv2d].
 #
@@ -17,7 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/ab_common.sh"
 ab_setup conv_ab.sh
 dir=kernels/src/main/java/diffusion4j/kernels/cpu
-names="$(cd "$ab_root" && git ls-tree --name-only "${REV:-HEAD}" "$dir/" | sed -n 's,.*/\(CpuConv[A-Za-z]*\|Conv[A-Za-z0-9]*\|CpuWinograd\|CpuUnfold\)\.java$,\1,p')"
+names="$(cd "$ab_root" && git ls-tree --name-only "${REV:-HEAD}" "$dir/" | sed -n 's,.*/\(CpuConv[A-Za-z]*\|Conv[A-Za-z0-9]*\|CpuWinograd\|Winograd[A-Za-z]*\|CpuUnfold\)\.java$,\1,p')"
 # shellcheck disable=SC2086
 ab_old "${REV:-HEAD}" $names
 ab_compile "$here/conv_ab/ConvAB.java"

@@ -28,9 +28,11 @@ import java.util.List;
  * tiles), as long as its transformed weights fit a core's L2 ({@link #WINOGRAD_MAX_WEIGHTS}) or
  * the implicit GEMM below does not apply. Otherwise a stride-1, undilated, ungrouped kernel larger
  * than 1x1 whose padding keeps the width (3x3 with padding 1: every UNet convolution) goes to
- * {@link CpuConvImplicit}, an implicit GEMM that never builds the columns; its weight gradient
- * ({@link CpuConvWeightGrad}) is used for every such geometry. Measured with tools/perf/conv_ab.sh
- * (docs/performance.md, "conv").
+ * {@link CpuConvImplicit}, an implicit GEMM that never builds the columns. The weight gradient of
+ * a layer whose passes run through Winograd does too ({@link WinogradWeightGrad}) when its channel
+ * counts fit that kernel's vectors (output channels a multiple of 32, input channels of 8);
+ * otherwise it is the implicit GEMM's ({@link CpuConvWeightGrad}). Measured with
+ * tools/perf/conv_ab.sh (docs/performance.md, "conv").
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
  * small to split well); otherwise images run in turn and each GEMM and im2col splits across threads.
  */
@@ -212,6 +214,9 @@ public final class CpuConv {
         float[] xs = HeapStorage.of(x.storage()), ds = HeapStorage.of(dy.storage());
         int xo = x.layout().offset(), dyo = dy.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
+        if (g.winogradPasses() && WinogradWeightGrad.applies(g.c, g.o)) {
+            return new HeapStorage(WinogradWeightGrad.backwardWeight(g.wino(), xs, xo, ds, dyo));
+        }
         if (g.implicit()) return new HeapStorage(CpuConvWeightGrad.backwardWeight(g.implicitGeo(), xs, xo, ds, dyo));
         if (g.winograd(WINOGRAD_MIN_CHANNELS_WEIGHT)) return new HeapStorage(CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo));
         float[] dw = TensorScope.zeroArray(g.o * kc);
@@ -238,7 +243,8 @@ public final class CpuConv {
     }
 
     /**
-     * The same three results through {@link CpuWinograd} whatever the channel count, or null when
+     * The same three results through {@link CpuWinograd} whatever the channel count (the weight
+     * gradient through {@link WinogradWeightGrad} where its channel counts fit), or null when
      * the geometry is not one Winograd handles: lets tests cover that path on small cases.
      */
     static float[][] viaWinograd(Tensor x, Tensor w, Tensor dy, ConvParams p) {
@@ -249,7 +255,9 @@ public final class CpuConv {
         float[] y = new float[g.n * g.o * g.positions()], dx = new float[g.n * g.c * g.hw()];
         CpuWinograd.forward(g.wino(), xs, xo, ws, wo, y, false);
         CpuWinograd.backwardInput(g.wino(), ds, dyo, ws, wo, dx);
-        return new float[][] {y, dx, CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo)};
+        float[] dw = WinogradWeightGrad.applies(g.c, g.o) ? WinogradWeightGrad.backwardWeight(g.wino(), xs, xo, ds, dyo)
+                : CpuWinograd.backwardWeight(g.wino(), xs, xo, ds, dyo);
+        return new float[][] {y, dx, dw};
     }
 
     private static void checkOut(Geo g, int[] dyShape) {

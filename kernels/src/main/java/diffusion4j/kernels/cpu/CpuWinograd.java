@@ -1,5 +1,6 @@
 package diffusion4j.kernels.cpu;
 
+import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
 
 /**
@@ -120,12 +121,22 @@ final class CpuWinograd {
         });
         float[] du = part[0];
         for (int sl = 1; sl < slices; sl++) for (int i = 0; i < size; i++) du[i] += part[sl][i];
-        float[] dw = new float[g.o * g.c * 9];
-        Parallel.range(g.o * g.c, 256, (p0, p1) -> {
+        return weights(g.o, g.c, du, g.o * g.c, g.c, 1);
+    }
+
+    /**
+     * dW = G^T dU G for every (o, c), G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]].
+     *
+     * @param du element (xi, o, c) at {@code xi*xs + o*os + c*cs}
+     * @return (O, C, 3, 3)
+     */
+    static float[] weights(int o, int c, float[] du, int xs, int os, int cs) {
+        float[] dw = TensorScope.array(o * c * 9);
+        Parallel.range(o * c, 256, (p0, p1) -> {
             float[] s = new float[XI];
             for (int p = p0; p < p1; p++) {
-                for (int xi = 0; xi < XI; xi++) s[xi] = du[xi * g.o * g.c + p];
-                // dg = G^T dU G, G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]].
+                int at = p / c * os + p % c * cs;
+                for (int xi = 0; xi < XI; xi++) s[xi] = du[xi * xs + at];
                 for (int i = 0; i < 3; i++) {
                     float r0 = gt(i, s[0], s[4], s[8], s[12]), r1 = gt(i, s[1], s[5], s[9], s[13]);
                     float r2 = gt(i, s[2], s[6], s[10], s[14]), r3 = gt(i, s[3], s[7], s[11], s[15]);

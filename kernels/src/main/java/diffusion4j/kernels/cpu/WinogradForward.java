@@ -96,7 +96,7 @@ final class WinogradForward {
             Runs runs = new Runs();
             for (int panel; (panel = next.getAndIncrement()) < panels; ) {
                 runs.plan(g, sp, panel * NR, tiles);
-                transform(g, sp, s, runs, v, vs);
+                transform(g, sp, s, runs, v, vs, NR, 0);
                 for (int ip = 0; ip < rows.count(); ip++) {
                     int r0 = rows.start(ip), h = rows.height(ip);
                     // M_xi (h x NR) = U_xi rows [r0, r0+h) (h x C) * V_xi (C x NR), for the 16 xi.
@@ -209,13 +209,20 @@ final class WinogradForward {
     }
 
     /**
-     * V_xi (C x NR), {@code v[xi*vs + c*NR + tile]} = B^T d B, B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
-     * [0, -1, 1, 0], [0, 1, 0, -1]], one vector of LANES tiles at a time ({@link #vector}).
+     * V_xi (C x NR) = B^T d B for the panel's tiles, B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
+     * [0, -1, 1, 0], [0, 1, 0, -1]], one vector of LANES tiles at a time ({@link #vector}):
+     * {@code v[xi*vs + c*ld + col + tile]}. Lanes past the last tile of the batch are zero when the
+     * whole vector is, otherwise undefined.
      */
-    private static void transform(CpuWinograd.Geo g, Split sp, float[] s, Runs runs, float[] v, int vs) {
-        for (int c = 0; c < g.c(); c++) {
+    static void transform(CpuWinograd.Geo g, Split sp, float[] s, Runs runs, float[] v, int vs, int ld, int col) {
+        transform(sp, s, runs, 0, g.c(), v, vs, ld, col);
+    }
+
+    /** {@link #transform} for channels {@code [c0, c1)}. */
+    static void transform(Split sp, float[] s, Runs runs, int c0, int c1, float[] v, int vs, int ld, int col) {
+        for (int c = c0; c < c1; c++) {
             for (int h = 0; h < HALVES; h++) {
-                int o = c * NR + h * LANES;
+                int o = c * ld + col + h * LANES;
                 if (runs.count[h] == 0) {
                     for (int xi = 0; xi < XI; xi++) FloatVector.zero(SPECIES).intoArray(v, xi * vs + o);
                 } else {

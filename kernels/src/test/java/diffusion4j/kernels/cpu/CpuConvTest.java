@@ -157,13 +157,25 @@ class CpuConvTest {
      * through the fused Winograd passes ({@link WinogradForward}), with the bias added onto: 7x9
      * images are 4 x 5 tiles, so a vector of 16 tiles covers several tile rows (and images), and
      * the last row and column of tiles are half outside; 2x2 images are one tile each, every vector
-     * sixteen runs; 66 output channels leave a partial 12-row panel.
+     * sixteen runs; 66 output channels leave a partial 12-row panel (and keep the implicit weight
+     * gradient), 64 take the Winograd one ({@link WinogradWeightGrad}).
      */
     @Test
     void fusedWinogradThroughCpuConv() {
         int c = CpuConv.WINOGRAD_MIN_CHANNELS;
         check(new Case(3, c, 7, 9, c + 2, 3, 3, ConvParams.of(1, 1)), true, 20);
+        check(new Case(3, c, 7, 9, c, 3, 3, ConvParams.of(1, 1)), false, 22);
         check(new Case(5, c, 2, 2, c, 3, 3, ConvParams.of(1, 1)), true, 21);
+    }
+
+    /** The Winograd weight gradient over more tiles than one chunk holds: chunks summed in order. */
+    @Test
+    void winogradWeightGradientInSeveralChunks() {
+        int c = CpuConv.WINOGRAD_MIN_CHANNELS;
+        Case k = new Case(2, c, 40, 52, c, 3, 3, ConvParams.of(1, 1));
+        int tiles = 2 * 20 * 26;
+        assertTrue(tiles > WinogradWeightGrad.tilesPerChunk(new CpuWinograd.Geo(2, c, 40, 52, c, 1, 1)), "case must exceed one chunk");
+        check(k, false, 23);
     }
 
     /** Enough images that the batch goes in several Winograd chunks and weight-gradient slices. */

@@ -36,12 +36,20 @@ class DeterminismTest {
     }
 
     @Test void convolutionForwardAndBackward() {
-        Tensor x = randn(4, 8, 16, 20, 20), w = randn(5, 24, 16, 3, 3);
+        assertConvolutionRepeatable("conv2d", randn(4, 8, 16, 20, 20), randn(5, 24, 16, 3, 3), 6);
+    }
+
+    /** Wide enough for the Winograd passes and weight gradient (CpuConv's routing). */
+    @Test void winogradConvolution() {
+        assertConvolutionRepeatable("Winograd conv2d", randn(15, 6, 64, 12, 14), randn(16, 64, 64, 3, 3), 17);
+    }
+
+    private static void assertConvolutionRepeatable(String what, Tensor x, Tensor w, long dySeed) {
         ConvParams p = ConvParams.of(1, 1);
-        Tensor y = Functional.conv2d(x, w, null, p), dy = randn(6, y.shape());
-        assertRepeatable("conv2d", () -> Functional.conv2d(x, w, null, p).toFloatArray());
-        assertRepeatable("conv2d backward input", () -> Functional.conv2dBackwardInput(dy, w, x.shape(), p).toFloatArray());
-        assertRepeatable("conv2d backward weight", () -> Functional.conv2dBackwardWeight(x, dy, w.shape(), p).toFloatArray());
+        Tensor dy = randn(dySeed, Functional.conv2d(x, w, null, p).shape());
+        assertRepeatable(what, () -> Functional.conv2d(x, w, null, p).toFloatArray());
+        assertRepeatable(what + " backward input", () -> Functional.conv2dBackwardInput(dy, w, x.shape(), p).toFloatArray());
+        assertRepeatable(what + " backward weight", () -> Functional.conv2dBackwardWeight(x, dy, w.shape(), p).toFloatArray());
     }
 
     @Test void normsAndAttentionBackward() {
