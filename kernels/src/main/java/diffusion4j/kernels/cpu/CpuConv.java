@@ -44,8 +44,8 @@ public final class CpuConv {
     /**
      * Fewest input and output channels for the Winograd forward and input-gradient passes: their 16
      * products per panel of tiles have depth C (forward) or O (input gradient), too shallow below
-     * this. Measured on 2 threads against the implicit GEMM (docs/performance.md, "conv: Winograd
-     * forward"): 1.5x faster at 64 and 128 channels, even at 16 and 32.
+     * this. Measured on 2 threads against the implicit GEMM (docs/performance.md, "Winograd
+     * convolution"): about 1.6x faster at 64 and 128 channels; level at 16 and 32.
      */
     static final int WINOGRAD_MIN_CHANNELS = 64;
     /**
