@@ -211,8 +211,7 @@ final class WinogradForward {
     /**
      * V_xi (C x NR) = B^T d B for the panel's tiles, B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
      * [0, -1, 1, 0], [0, 1, 0, -1]], one vector of LANES tiles at a time ({@link #vector}):
-     * {@code v[xi*vs + c*ld + col + tile]}. Lanes past the last tile of the batch are zero when the
-     * whole vector is, otherwise undefined.
+     * {@code v[xi*vs + c*ld + col + tile]}; lanes past the last tile of the batch are zero.
      */
     static void transform(CpuWinograd.Geo g, Split sp, float[] s, Runs runs, float[] v, int vs, int ld, int col) {
         transform(sp, s, runs, 0, g.c(), v, vs, ld, col);
@@ -222,43 +221,27 @@ final class WinogradForward {
     static void transform(Split sp, float[] s, Runs runs, int c0, int c1, float[] v, int vs, int ld, int col) {
         for (int c = c0; c < c1; c++) {
             for (int h = 0; h < HALVES; h++) {
-                int o = c * ld + col + h * LANES;
-                if (runs.count[h] == 0) {
-                    for (int xi = 0; xi < XI; xi++) FloatVector.zero(SPECIES).intoArray(v, xi * vs + o);
-                } else {
-                    vector(s, Split.LEAD + c * sp.plane(), runs, h, sp.rowStride(), sp.half(), v, o, vs);
-                }
+                vector(s, Split.LEAD + c * sp.plane(), runs, h, sp.rowStride(), sp.half(), v, c * ld + col + h * LANES, vs);
             }
         }
     }
 
     /**
      * Tap (i, j) of a run is at {@code run start + i*rs + (j % 2)*half + j / 2}. Each tap is loaded
-     * whole for the first run and blended in lane by lane for the others; lanes of no run hold
-     * whatever lies next to the runs (the split input has {@link Split#LEAD} floats of slack at both
-     * ends), which is harmless: the transform acts lane by lane and those lanes are never stored.
+     * whole around every run (the split input has {@link Split#LEAD} floats of slack at both ends
+     * for that) and blended in lane by lane; lanes of no run (past the last tile) stay zero.
      * B^T combines the rows (column j: d0j - d2j, d1j + d2j, d2j - d1j, d1j - d3j), then B the
      * columns the same way. Loads and stores are plain: masked ones ran about 10x slower here
      * (24 of 26 ms of this transform at 32x128x16x16 were its masked stores). Written out so C2
      * keeps the 16 vectors in registers.
      */
     private static void vector(float[] s, int base, Runs runs, int h, int rs, int half, float[] v, int o, int vs) {
-        int k = h * LANES, end = k + runs.count[h];
-        int b0 = base + runs.in[k], b1 = b0 + rs, b2 = b1 + rs, b3 = b2 + rs;
-        FloatVector d00 = FloatVector.fromArray(SPECIES, s, b0), d01 = FloatVector.fromArray(SPECIES, s, b0 + half);
-        FloatVector d02 = FloatVector.fromArray(SPECIES, s, b0 + 1), d03 = FloatVector.fromArray(SPECIES, s, b0 + half + 1);
-        FloatVector d10 = FloatVector.fromArray(SPECIES, s, b1), d11 = FloatVector.fromArray(SPECIES, s, b1 + half);
-        FloatVector d12 = FloatVector.fromArray(SPECIES, s, b1 + 1), d13 = FloatVector.fromArray(SPECIES, s, b1 + half + 1);
-        FloatVector d20 = FloatVector.fromArray(SPECIES, s, b2), d21 = FloatVector.fromArray(SPECIES, s, b2 + half);
-        FloatVector d22 = FloatVector.fromArray(SPECIES, s, b2 + 1), d23 = FloatVector.fromArray(SPECIES, s, b2 + half + 1);
-        FloatVector d30 = FloatVector.fromArray(SPECIES, s, b3), d31 = FloatVector.fromArray(SPECIES, s, b3 + half);
-        FloatVector d32 = FloatVector.fromArray(SPECIES, s, b3 + 1), d33 = FloatVector.fromArray(SPECIES, s, b3 + half + 1);
-        for (k++; k < end; k++) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector d00 = z, d01 = z, d02 = z, d03 = z, d10 = z, d11 = z, d12 = z, d13 = z;
+        FloatVector d20 = z, d21 = z, d22 = z, d23 = z, d30 = z, d31 = z, d32 = z, d33 = z;
+        for (int k = h * LANES, end = k + runs.count[h]; k < end; k++) {
             VectorMask<Float> m = VectorMask.fromLong(SPECIES, runs.lanes[k]);
-            b0 = base + runs.in[k];
-            b1 = b0 + rs;
-            b2 = b1 + rs;
-            b3 = b2 + rs;
+            int b0 = base + runs.in[k], b1 = b0 + rs, b2 = b1 + rs, b3 = b2 + rs;
             d00 = d00.blend(FloatVector.fromArray(SPECIES, s, b0), m);
             d01 = d01.blend(FloatVector.fromArray(SPECIES, s, b0 + half), m);
             d02 = d02.blend(FloatVector.fromArray(SPECIES, s, b0 + 1), m);
