@@ -38,22 +38,22 @@ final class AttentionTranspose {
     }
 
     /**
-     * {@code dst[c*ld + r] = src[base + r*cols + c]} for r < rows, c < cols.
+     * {@code dst[at + c*ld + r] = src[base + r*cols + c]} for r < rows, c < cols.
      *
      * @param tmp scratch of LANES*LANES floats
      */
-    static void transpose(float[] src, int base, int rows, int cols, float[] dst, int ld, float[] tmp) {
+    static void transpose(float[] src, int base, int rows, int cols, float[] dst, int at, int ld, float[] tmp) {
         int rb = rows / LANES * LANES, cb = cols / LANES * LANES;
         for (int r = 0; r < rb; r += LANES) {
-            for (int c = 0; c < cb; c += LANES) block(src, base + r * cols + c, cols, dst, c * ld + r, ld, tmp);
+            for (int c = 0; c < cb; c += LANES) block(src, base + r * cols + c, cols, dst, at + c * ld + r, ld, tmp);
         }
-        scalar(src, base, 0, rows, cb, cols, cols, dst, ld); // right edge: columns past the last block
-        scalar(src, base, rb, rows, 0, cb, cols, dst, ld); // bottom edge
+        scalar(src, base, 0, rows, cb, cols, cols, dst, at, ld); // right edge: columns past the last block
+        scalar(src, base, rb, rows, 0, cb, cols, dst, at, ld); // bottom edge
     }
 
-    private static void scalar(float[] src, int base, int r0, int r1, int c0, int c1, int cols, float[] dst, int ld) {
+    private static void scalar(float[] src, int base, int r0, int r1, int c0, int c1, int cols, float[] dst, int at, int ld) {
         for (int c = c0; c < c1; c++) {
-            for (int r = r0, o = c * ld, s = base + c; r < r1; r++) dst[o + r] = src[s + r * cols];
+            for (int r = r0, o = at + c * ld, s = base + c; r < r1; r++) dst[o + r] = src[s + r * cols];
         }
     }
 

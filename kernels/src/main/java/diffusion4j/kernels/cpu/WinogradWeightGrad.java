@@ -94,21 +94,13 @@ final class WinogradWeightGrad {
         return CpuWinograd.weights(o, c, du, us, 1, o);
     }
 
-    /** dy as (N, OH*OW, O), in the calling thread's scratch: LANES x LANES blocks transposed in registers. */
+    /** dy as (N, OH*OW, O), in the calling thread's scratch ({@link AttentionTranspose}, an image per task). */
     private static float[] nhwc(CpuWinograd.Geo g, float[] dy, int dyo) {
-        int o = g.o(), hw = g.oh() * g.ow(), whole = hw / LANES * LANES;
+        int o = g.o(), hw = g.oh() * g.ow();
         float[] t = ConvScratch.get(ConvScratch.PACKED_DY, g.n() * hw * o);
         Parallel.range(g.n(), (n0, n1) -> {
             float[] tmp = new float[LANES * LANES];
-            for (int n = n0; n < n1; n++) {
-                int src = dyo + n * o * hw, dst = n * hw * o;
-                for (int r = 0; r < o; r += LANES) {
-                    for (int q = 0; q < whole; q += LANES) AttentionTranspose.block(dy, src + r * hw + q, hw, t, dst + q * o + r, o, tmp);
-                    for (int q = whole; q < hw; q++) {
-                        for (int l = 0; l < LANES; l++) t[dst + q * o + r + l] = dy[src + (r + l) * hw + q];
-                    }
-                }
-            }
+            for (int n = n0; n < n1; n++) AttentionTranspose.transpose(dy, dyo + n * o * hw, o, hw, t, n * hw * o, o, tmp);
         });
         return t;
     }

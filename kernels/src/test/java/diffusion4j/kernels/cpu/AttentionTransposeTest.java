@@ -13,12 +13,12 @@ class AttentionTransposeTest {
         int l = GemmKernel.LANES;
         int[][] sizes = {{l, l}, {4 * l, 4 * l}, {2 * l + 5, l + 3}, {l - 1, 3 * l}, {5, 3}, {1, 1}, {3 * l, 2}};
         for (int[] s : sizes) {
-            int rows = s[0], cols = s[1], base = 7, ld = rows + 9;
+            int rows = s[0], cols = s[1], base = 7, at = 11, ld = rows + 9;
             float[] src = new float[base + rows * cols];
             for (int i = 0; i < src.length; i++) src[i] = r.nextFloat();
-            float[] want = new float[cols * ld], got = new float[cols * ld];
-            for (int i = 0; i < rows; i++) for (int c = 0; c < cols; c++) want[c * ld + i] = src[base + i * cols + c];
-            AttentionTranspose.transpose(src, base, rows, cols, got, ld, new float[l * l]);
+            float[] want = new float[at + cols * ld], got = new float[at + cols * ld];
+            for (int i = 0; i < rows; i++) for (int c = 0; c < cols; c++) want[at + c * ld + i] = src[base + i * cols + c];
+            AttentionTranspose.transpose(src, base, rows, cols, got, at, ld, new float[l * l]);
             assertArrayEquals(want, got, rows + " x " + cols);
         }
     }
