@@ -1,13 +1,17 @@
 package diffusion4j.autograd;
 
 import diffusion4j.tensor.Shapes;
+import diffusion4j.tensor.Storage;
 import diffusion4j.tensor.Tensor;
+import diffusion4j.tensor.TensorScope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The reverse walk. Functions are visited in reverse topological order (found iteratively, so a
@@ -33,22 +37,112 @@ final class Engine {
         List<Function> order = topologicalOrder(root.gradFn());
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         pending.put(root.gradFn(), seed);
+        TensorScope scope = retainGraph ? null : TensorScope.current();
+        Recycler recycler = scope == null ? null : new Recycler(scope);
         // order lists each function after the functions that made its inputs; walking it from the end
         // reaches a function only after every consumer of its output has added its gradient.
         for (int i = order.size() - 1; i >= 0; i--) {
             Function f = order.get(i);
             Tensor g = pending.remove(f);
             if (g != null) {
-                Tensor[] grads = f.backward(g);
+                Tensor[] grads = recycler == null ? f.backward(g) : recycler.backward(f, g);
                 for (int j = 0; j < f.arity(); j++) {
                     if (!f.needsGrad(j) || grads[j] == null) continue;
                     check(f, j, grads[j]);
-                    Function up = f.creator(j);
-                    if (up == null) f.leaf(j).accumulate(grads[j]);
-                    else pending.merge(up, grads[j], Tensor::add);
+                    if (recycler != null) recycler.hold(grads[j]);
                 }
+                for (int j = 0; j < f.arity(); j++) {
+                    if (!f.needsGrad(j) || grads[j] == null) continue;
+                    Function up = f.creator(j);
+                    if (up == null) {
+                        Variable leaf = f.leaf(j);
+                        leaf.accumulate(grads[j]);
+                        if (recycler != null) recycler.handedTo(leaf, grads[j]);
+                    } else {
+                        Tensor before = pending.get(up);
+                        if (before == null) {
+                            pending.put(up, grads[j]); // the hold moves into pending
+                        } else {
+                            Tensor sum = before.add(grads[j]);
+                            pending.put(up, sum);
+                            if (recycler != null) {
+                                recycler.created(sum);
+                                recycler.drop(before);
+                                recycler.drop(grads[j]);
+                            }
+                        }
+                    }
+                }
+                if (recycler != null) recycler.drop(g);
             }
             if (!retainGraph) f.free();
+        }
+    }
+
+    /**
+     * Gives gradients' memory back while the walk goes on, when it runs in a {@link TensorScope}:
+     * PyTorch frees a gradient as soon as its reference count drops to zero, so a backward's peak
+     * is the activations plus the gradients in flight, not every gradient of the step. Java has no
+     * reference counts, so the walk keeps its own for the storages it made: each backward rule runs
+     * in a scope of its own, which returns the rule's temporaries to the pool as it closes; the
+     * gradients the rule returns move out to the step's scope and are counted here (per storage,
+     * since a rule may return its incoming gradient, or a view of it, for several inputs), and
+     * released when the last gradient on a storage has been consumed. Storages the walk did not make
+     * (the seed, a saved tensor a rule returns as is) and those handed to a leaf are never released here.
+     */
+    private static final class Recycler {
+        private final TensorScope scope;
+        /** Storages the walk made, with the number of gradients in flight on each. */
+        private final Map<Storage, Integer> counts = new IdentityHashMap<>();
+        /** Storages the walk made that a leaf's gradient now holds: left for the scope's close. */
+        private final Set<Storage> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        Recycler(TensorScope scope) {
+            this.scope = scope;
+        }
+
+        /** Runs {@code f}'s backward in a scope of its own; its temporaries go back when it returns. */
+        Tensor[] backward(Function f, Tensor g) {
+            Tensor[] grads;
+            try (TensorScope rule = TensorScope.open()) {
+                grads = f.backward(g);
+                for (Tensor t : grads) {
+                    if (t == null) continue;
+                    if (rule.holds(t)) counts.putIfAbsent(t.storage(), 0);
+                    rule.keep(t);
+                }
+            }
+            return grads;
+        }
+
+        /** A sum the walk made in the step's scope. */
+        void created(Tensor t) {
+            if (scope.holds(t)) counts.putIfAbsent(t.storage(), 0);
+            hold(t);
+        }
+
+        void hold(Tensor t) {
+            counts.computeIfPresent(t.storage(), (s, n) -> n + 1);
+        }
+
+        void drop(Tensor t) {
+            Storage s = t.storage();
+            Integer n = counts.get(s);
+            if (n == null) return;
+            if (n > 1) {
+                counts.put(s, n - 1);
+                return;
+            }
+            counts.remove(s);
+            if (!pinned.contains(s)) scope.release(t);
+        }
+
+        /** {@code g} went to {@code leaf}: if the leaf's gradient is now {@code g}'s storage, it stays. */
+        void handedTo(Variable leaf, Tensor g) {
+            if (counts.containsKey(g.storage()) && leaf.grad() != null && leaf.grad().storage() == g.storage()) {
+                pinned.add(g.storage());
+            }
+            drop(g);
         }
     }
 

@@ -1,6 +1,5 @@
 package diffusion4j.tensor;
 
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +44,8 @@ public final class TensorScope implements AutoCloseable {
      * runs short: the scope never holds more than the garbage collector would. Guarded by {@code this}.
      */
     private final Map<float[], Boolean> handedOut = new WeakHashMap<>();
-    /** Storages created while open; guarded by {@code this}. */
-    private final List<WeakReference<HeapStorage>> storages = new ArrayList<>();
+    /** Storages created while open (storages hash by identity), weakly as above; guarded by {@code this}. */
+    private final Map<HeapStorage, Boolean> storages = new WeakHashMap<>();
     private boolean closed;
 
     private TensorScope(TensorScope parent) {
@@ -87,12 +86,45 @@ public final class TensorScope implements AutoCloseable {
         if (t.storage() instanceof HeapStorage h) {
             boolean mine;
             synchronized (this) {
-                mine = storages.removeIf(r -> r.get() == h);
+                mine = storages.remove(h) != null;
                 if (mine) handedOut.remove(h.rawData());
             }
             if (mine && parent != null) parent.take(h);
         }
         return t;
+    }
+
+    /** Whether {@code t}'s storage belongs to this scope: created in it (or kept into it) and neither kept out nor released. */
+    public boolean holds(Tensor t) {
+        if (!(t.storage() instanceof HeapStorage h)) return false;
+        synchronized (this) {
+            return storages.containsKey(h);
+        }
+    }
+
+    /**
+     * Releases {@code t}'s storage now instead of at {@link #close}, and gives its array back to
+     * the pool, so that later allocations in this scope reuse it: what PyTorch's allocator does
+     * when the last reference to a tensor goes. The caller must know that nothing reads the
+     * storage again, through {@code t} or any view of it; a read that comes anyway throws, as after
+     * close. Does nothing, and returns false, unless this scope {@link #holds} the storage.
+     */
+    public boolean release(Tensor t) {
+        if (!(t.storage() instanceof HeapStorage h)) return false;
+        float[] a = h.rawData();
+        boolean pooled;
+        synchronized (this) {
+            if (closed || storages.remove(h) == null) return false;
+            h.release();
+            pooled = handedOut.remove(a) != null;
+        }
+        if (pooled && a.length >= ArrayPool.MIN_LENGTH) ArrayPool.give(a);
+        return true;
+    }
+
+    /** The innermost scope open on this thread, or null. */
+    public static TensorScope current() {
+        return CURRENT.get();
     }
 
     /**
@@ -112,10 +144,7 @@ public final class TensorScope implements AutoCloseable {
         else CURRENT.set(parent);
         List<float[]> back = new ArrayList<>();
         synchronized (this) {
-            for (WeakReference<HeapStorage> r : storages) {
-                HeapStorage h = r.get();
-                if (h != null) h.release();
-            }
+            for (HeapStorage h : storages.keySet()) h.release();
             back.addAll(handedOut.keySet());
             storages.clear();
             handedOut.clear();
@@ -183,19 +212,19 @@ public final class TensorScope implements AutoCloseable {
         for (TensorScope s = current; s != null; s = s.parent) {
             synchronized (s) {
                 if (s.handedOut.containsKey(a)) {
-                    s.storages.add(new WeakReference<>(h));
+                    s.storages.put(h, Boolean.TRUE);
                     return;
                 }
             }
         }
         synchronized (current) {
-            current.storages.add(new WeakReference<>(h));
+            current.storages.put(h, Boolean.TRUE);
         }
     }
 
     private void take(HeapStorage h) {
         synchronized (this) {
-            storages.add(new WeakReference<>(h));
+            storages.put(h, Boolean.TRUE);
             handedOut.put(h.rawData(), Boolean.TRUE);
         }
     }

@@ -81,7 +81,7 @@ final class CpuWinograd {
      * @param dx (N, C, H, W) at 0; overwritten
      */
     static void backwardInput(Geo g, float[] dy, int dyo, float[] w, int wo, float[] dx) {
-        float[] wt = new float[g.c * g.o * 9];
+        float[] wt = TensorScope.array(g.c * g.o * 9);
         for (int oi = 0; oi < g.o; oi++) {
             for (int ci = 0; ci < g.c; ci++) {
                 int src = wo + (oi * g.c + ci) * 9, dst = (ci * g.o + oi) * 9;
@@ -161,7 +161,7 @@ final class CpuWinograd {
      * U_xi starts at {@code xi * stride(o*c)} (the 16 output streams then do not share L1 sets).
      */
     static float[] weightTransform(int o, int c, float[] w, int wo) {
-        float[] u = new float[XI * stride(o * c)];
+        float[] u = TensorScope.array(XI * stride(o * c)); // the padding between the streams is never read
         int us = stride(o * c);
         Parallel.range(o * c, 256, (p0, p1) -> {
             float[] t = new float[12];

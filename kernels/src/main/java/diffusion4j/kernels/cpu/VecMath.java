@@ -40,6 +40,7 @@ final class VecMath {
 
     /** The widest float species the CPU runs natively, chosen once. */
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
     private static final float INV_SQRT_2 = (float) (1 / Math.sqrt(2));
@@ -78,7 +79,14 @@ final class VecMath {
         UNARY[op.ordinal()].run(x, xo, out, oo, n);
     }
 
-    /** {@code out[oo + i] = op(a[ao + i], b[bo + i])} for i in [0, n), n a multiple of the vector length; comparisons give 1 or 0. */
+    /**
+     * {@code out[oo + i] = op(a[ao + i], b[bo + i])} for i in [0, n), n a multiple of the vector length; comparisons give 1 or 0.
+     *
+     * <p>Per op a lambda as for {@link #unary}, but the hot ones (arithmetic, the activations'
+     * backward) write their loop out instead of sharing {@link #zip}: a training step's profile
+     * showed C2 compiling zip on its own, with its {@code f.apply} bimorphic, and leaving it as a
+     * call from the lambdas that then boxed every vector (about 150 MB of allocation a UNet step).
+     */
     static void binary(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
         BINARY[op.ordinal()].run(a, ao, b, bo, out, oo, n);
     }
@@ -120,27 +128,44 @@ final class VecMath {
 
     private static BinaryLoop binaryLoop(BinaryOp op) {
         return switch (op) {
-            case ADD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, FloatVector::add);
-            case SUB -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, FloatVector::sub);
-            case MUL -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, FloatVector::mul);
-            case DIV -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, FloatVector::div);
+            case ADD -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).add(at(b, bo + i)).intoArray(out, oo + i); };
+            case SUB -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).sub(at(b, bo + i)).intoArray(out, oo + i); };
+            case MUL -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).mul(at(b, bo + i)).intoArray(out, oo + i); };
+            case DIV -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).div(at(b, bo + i)).intoArray(out, oo + i); };
             case POW -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += S.length()) pow(a, ao + i, b, bo + i, out, oo + i); };
             // MAX and MIN have Math.max semantics: NaN in either lane propagates, as defined.
-            case MAXIMUM -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, FloatVector::max);
-            case MINIMUM -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, FloatVector::min);
+            case MAXIMUM -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).max(at(b, bo + i)).intoArray(out, oo + i); };
+            case MINIMUM -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).min(at(b, bo + i)).intoArray(out, oo + i); };
             case EQ -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.EQ, y)));
             case NE -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.NE, y)));
             case LT -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.LT, y)));
             case LE -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.LE, y)));
             case GT -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.GT, y)));
             case GE -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (x, y) -> mask(x.compare(VectorOperators.GE, y)));
-            case SILU_BACKWARD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (g, x) -> {
-                FloatVector sg = sigmoid(x);
-                return g.mul(sg.mul(x.mul(sg.neg().add(1f)).add(1f)));
-            });
-            case SIGMOID_BACKWARD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (g, y) -> g.mul(y.mul(y.neg().add(1f))));
-            case TANH_BACKWARD -> (a, ao, b, bo, out, oo, n) -> zip(a, ao, b, bo, out, oo, n, (g, y) -> g.mul(y.mul(y).neg().add(1f)));
+            case SILU_BACKWARD -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) siluBackward(at(a, ao + i), at(b, bo + i)).intoArray(out, oo + i); };
+            case SIGMOID_BACKWARD -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) sigmoidBackward(at(a, ao + i), at(b, bo + i)).intoArray(out, oo + i); };
+            case TANH_BACKWARD -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) tanhBackward(at(a, ao + i), at(b, bo + i)).intoArray(out, oo + i); };
         };
+    }
+
+    private static FloatVector at(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
+    }
+
+    /** g * s (1 + x (1 - s)), s = sigmoid(x): d silu(x) / dx times the incoming gradient. */
+    private static FloatVector siluBackward(FloatVector g, FloatVector x) {
+        FloatVector sg = sigmoid(x);
+        return g.mul(sg.mul(x.mul(sg.neg().add(1f)).add(1f)));
+    }
+
+    /** g * y (1 - y), y the sigmoid's output. */
+    private static FloatVector sigmoidBackward(FloatVector g, FloatVector y) {
+        return g.mul(y.mul(y.neg().add(1f)));
+    }
+
+    /** g * (1 - y^2), y the tanh's output. */
+    private static FloatVector tanhBackward(FloatVector g, FloatVector y) {
+        return g.mul(y.mul(y).neg().add(1f));
     }
 
     private static FloatVector mask(VectorMask<Float> m) {

@@ -290,33 +290,45 @@ final class WinogradForward {
      * @param at the channel's offset in y
      */
     private static void untransform(float[] m, int r, Runs runs, int at, int ow, float[] y, boolean accumulate) {
-        int xs = MR * NR;
         for (int h = 0, o = r * NR; h < HALVES; h++, o += LANES) {
             if (runs.count[h] == 0) continue;
-            FloatVector m0 = FloatVector.fromArray(SPECIES, m, o), m1 = FloatVector.fromArray(SPECIES, m, o + xs);
-            FloatVector m2 = FloatVector.fromArray(SPECIES, m, o + 2 * xs), m3 = FloatVector.fromArray(SPECIES, m, o + 3 * xs);
-            FloatVector m4 = FloatVector.fromArray(SPECIES, m, o + 4 * xs), m5 = FloatVector.fromArray(SPECIES, m, o + 5 * xs);
-            FloatVector m6 = FloatVector.fromArray(SPECIES, m, o + 6 * xs), m7 = FloatVector.fromArray(SPECIES, m, o + 7 * xs);
-            FloatVector m8 = FloatVector.fromArray(SPECIES, m, o + 8 * xs), m9 = FloatVector.fromArray(SPECIES, m, o + 9 * xs);
-            FloatVector m10 = FloatVector.fromArray(SPECIES, m, o + 10 * xs), m11 = FloatVector.fromArray(SPECIES, m, o + 11 * xs);
-            FloatVector m12 = FloatVector.fromArray(SPECIES, m, o + 12 * xs), m13 = FloatVector.fromArray(SPECIES, m, o + 13 * xs);
-            FloatVector m14 = FloatVector.fromArray(SPECIES, m, o + 14 * xs), m15 = FloatVector.fromArray(SPECIES, m, o + 15 * xs);
-            FloatVector s0 = m0.add(m4).add(m8), s1 = m1.add(m5).add(m9), s2 = m2.add(m6).add(m10), s3 = m3.add(m7).add(m11);
-            FloatVector u0 = m4.sub(m8).sub(m12), u1 = m5.sub(m9).sub(m13), u2 = m6.sub(m10).sub(m14), u3 = m7.sub(m11).sub(m15);
-            FloatVector e = s0.add(s1).add(s2), d = s1.sub(s2).sub(s3);
-            FloatVector lo0 = ZIP_LO.selectFrom(e, d), hi0 = ZIP_HI.selectFrom(e, d);
-            e = u0.add(u1).add(u2);
-            d = u1.sub(u2).sub(u3);
-            FloatVector lo1 = ZIP_LO.selectFrom(e, d), hi1 = ZIP_HI.selectFrom(e, d);
-            for (int k = h * LANES, end = k + runs.count[h]; k < end; k++) {
-                int row = at + runs.out[k];
-                put(y, row, lo0, runs.outLo[k], accumulate);
-                put(y, row + LANES, hi0, runs.outHi[k], accumulate);
-                if (runs.second[k]) {
-                    put(y, row + ow, lo1, runs.outLo[k], accumulate);
-                    put(y, row + ow + LANES, hi1, runs.outHi[k], accumulate);
-                }
-            }
+            outputRow(m, o, false, runs, h, at, y, accumulate);
+            outputRow(m, o, true, runs, h, at + ow, y, accumulate);
+        }
+    }
+
+    /**
+     * Output row 0 (from s_j) or 1 (from u_j) of LANES tiles at {@code m[o ..]}. A method of its own,
+     * called twice: both rows written out in one method made C2 stop inlining at its node budget
+     * (NodeCountInliningCutoff), and the calls to {@link #put} it left boxed their vector arguments.
+     */
+    private static void outputRow(float[] m, int o, boolean second, Runs runs, int h, int at, float[] y, boolean accumulate) {
+        int xs = MR * NR, b = second ? o + 4 * xs : o;
+        FloatVector a0 = FloatVector.fromArray(SPECIES, m, b), a1 = FloatVector.fromArray(SPECIES, m, b + xs);
+        FloatVector a2 = FloatVector.fromArray(SPECIES, m, b + 2 * xs), a3 = FloatVector.fromArray(SPECIES, m, b + 3 * xs);
+        FloatVector b0 = FloatVector.fromArray(SPECIES, m, b + 4 * xs), b1 = FloatVector.fromArray(SPECIES, m, b + 5 * xs);
+        FloatVector b2 = FloatVector.fromArray(SPECIES, m, b + 6 * xs), b3 = FloatVector.fromArray(SPECIES, m, b + 7 * xs);
+        FloatVector c0 = FloatVector.fromArray(SPECIES, m, b + 8 * xs), c1 = FloatVector.fromArray(SPECIES, m, b + 9 * xs);
+        FloatVector c2 = FloatVector.fromArray(SPECIES, m, b + 10 * xs), c3 = FloatVector.fromArray(SPECIES, m, b + 11 * xs);
+        FloatVector t0, t1, t2, t3;
+        if (second) { // u_j = m1j - m2j - m3j
+            t0 = a0.sub(b0).sub(c0);
+            t1 = a1.sub(b1).sub(c1);
+            t2 = a2.sub(b2).sub(c2);
+            t3 = a3.sub(b3).sub(c3);
+        } else { // s_j = m0j + m1j + m2j
+            t0 = a0.add(b0).add(c0);
+            t1 = a1.add(b1).add(c1);
+            t2 = a2.add(b2).add(c2);
+            t3 = a3.add(b3).add(c3);
+        }
+        FloatVector e = t0.add(t1).add(t2), d = t1.sub(t2).sub(t3);
+        FloatVector lo = ZIP_LO.selectFrom(e, d), hi = ZIP_HI.selectFrom(e, d);
+        for (int k = h * LANES, end = k + runs.count[h]; k < end; k++) {
+            if (second && !runs.second[k]) continue;
+            int row = at + runs.out[k];
+            put(y, row, lo, runs.outLo[k], accumulate);
+            put(y, row + LANES, hi, runs.outHi[k], accumulate);
         }
     }
 

@@ -2,6 +2,7 @@ package diffusion4j.kernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -141,5 +142,33 @@ class TensorScopeTest {
             assertEquals(expected.length, HeapStorage.of(again.storage()).length);
             assertArrayEquals(expected, again.toFloatArray(), "over a recycled (non-zero) array");
         }
+    }
+
+    @Test void releaseGivesMemoryBackBeforeCloseAndOnlyForWhatTheScopeHolds() {
+        Tensor x = input(4); // made outside: no scope holds it
+        try (TensorScope outer = TensorScope.open()) {
+            Tensor kept;
+            try (TensorScope inner = TensorScope.open()) {
+                Tensor y = x.mul(x), view = y.reshape(128, 64);
+                assertTrue(inner.holds(y) && inner.holds(view), "a tensor made in the scope, and its views");
+                assertFalse(inner.holds(x), "a tensor made outside");
+                assertFalse(inner.release(x), "release of a tensor the scope does not hold");
+                long before = TensorScope.pooledBytes();
+                float[] array = HeapStorage.of(y.storage());
+                assertTrue(inner.release(y));
+                assertEquals(before + 4L * N, TensorScope.pooledBytes(), "the array went back to the pool at once");
+                Tensor z = x.add(1f);
+                assertSame(array, HeapStorage.of(z.storage()), "the next output of that length reuses the released array");
+                assertArrayEquals(x.add(1f).toFloatArray(), z.toFloatArray(), "over the recycled array");
+                assertThrows(IllegalStateException.class, view::toFloatArray, "a view of a released tensor");
+                assertFalse(inner.release(y), "a second release");
+                kept = inner.keep(x.add(x));
+                assertFalse(inner.holds(kept), "kept: now the enclosing scope's");
+                assertFalse(inner.release(kept));
+            }
+            assertTrue(outer.holds(kept));
+            assertArrayEquals(x.add(x).toFloatArray(), kept.toFloatArray(), "a kept tensor stays readable in the enclosing scope");
+        }
+        assertEquals(N, x.toFloatArray().length, "a tensor made outside every scope is never released");
     }
 }
