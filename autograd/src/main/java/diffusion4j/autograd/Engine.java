@@ -37,19 +37,19 @@ final class Engine {
         List<Function> order = topologicalOrder(root.gradFn());
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         pending.put(root.gradFn(), seed);
-        TensorScope scope = retainGraph ? null : TensorScope.current();
-        Recycler recycler = scope == null ? null : new Recycler(scope);
+        Recycler recycler = new Recycler(retainGraph ? null : TensorScope.current());
         // order lists each function after the functions that made its inputs; walking it from the end
         // reaches a function only after every consumer of its output has added its gradient.
         for (int i = order.size() - 1; i >= 0; i--) {
             Function f = order.get(i);
             Tensor g = pending.remove(f);
             if (g != null) {
-                Tensor[] grads = recycler == null ? f.backward(g) : recycler.backward(f, g);
+                Tensor[] grads = recycler.backward(f, g);
+                // Every returned gradient is counted before any is consumed: two of them may share a storage.
                 for (int j = 0; j < f.arity(); j++) {
                     if (!f.needsGrad(j) || grads[j] == null) continue;
                     check(f, j, grads[j]);
-                    if (recycler != null) recycler.hold(grads[j]);
+                    recycler.hold(grads[j]);
                 }
                 for (int j = 0; j < f.arity(); j++) {
                     if (!f.needsGrad(j) || grads[j] == null) continue;
@@ -57,7 +57,7 @@ final class Engine {
                     if (up == null) {
                         Variable leaf = f.leaf(j);
                         leaf.accumulate(grads[j]);
-                        if (recycler != null) recycler.handedTo(leaf, grads[j]);
+                        recycler.handedTo(leaf, grads[j]);
                     } else {
                         Tensor before = pending.get(up);
                         if (before == null) {
@@ -65,15 +65,11 @@ final class Engine {
                         } else {
                             Tensor sum = before.add(grads[j]);
                             pending.put(up, sum);
-                            if (recycler != null) {
-                                recycler.created(sum);
-                                recycler.drop(before);
-                                recycler.drop(grads[j]);
-                            }
+                            recycler.summed(sum, before, grads[j]);
                         }
                     }
                 }
-                if (recycler != null) recycler.drop(g);
+                recycler.drop(g);
             }
             if (!retainGraph) f.free();
         }
@@ -89,8 +85,10 @@ final class Engine {
      * since a rule may return its incoming gradient, or a view of it, for several inputs), and
      * released when the last gradient on a storage has been consumed. Storages the walk did not make
      * (the seed, a saved tensor a rule returns as is) and those handed to a leaf are never released here.
+     * Without a scope (or with a retained graph) it counts nothing and the rules run as they are.
      */
     private static final class Recycler {
+        /** The step's scope, or null: then nothing is counted or released. */
         private final TensorScope scope;
         /** Storages the walk made, with the number of gradients in flight on each. */
         private final Map<Storage, Integer> counts = new IdentityHashMap<>();
@@ -103,6 +101,7 @@ final class Engine {
 
         /** Runs {@code f}'s backward in a scope of its own; its temporaries go back when it returns. */
         Tensor[] backward(Function f, Tensor g) {
+            if (scope == null) return f.backward(g);
             Tensor[] grads;
             try (TensorScope rule = TensorScope.open()) {
                 grads = f.backward(g);
@@ -115,10 +114,13 @@ final class Engine {
             return grads;
         }
 
-        /** A sum the walk made in the step's scope. */
-        void created(Tensor t) {
-            if (scope.holds(t)) counts.putIfAbsent(t.storage(), 0);
-            hold(t);
+        /** {@code sum = before + grad}, made by the walk in the step's scope, replaces both in flight. */
+        void summed(Tensor sum, Tensor before, Tensor grad) {
+            if (scope == null) return;
+            if (scope.holds(sum)) counts.putIfAbsent(sum.storage(), 0);
+            hold(sum);
+            drop(before);
+            drop(grad);
         }
 
         void hold(Tensor t) {
@@ -139,7 +141,7 @@ final class Engine {
 
         /** {@code g} went to {@code leaf}: if the leaf's gradient is now {@code g}'s storage, it stays. */
         void handedTo(Variable leaf, Tensor g) {
-            if (counts.containsKey(g.storage()) && leaf.grad() != null && leaf.grad().storage() == g.storage()) {
+            if (leaf.grad() != null && leaf.grad().storage() == g.storage()) {
                 pinned.add(g.storage());
             }
             drop(g);
