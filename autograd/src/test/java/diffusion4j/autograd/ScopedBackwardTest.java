@@ -77,7 +77,10 @@ class ScopedBackwardTest {
         assertArrayEquals(plain[1], scoped[1], 0f, "dw after two backwards");
     }
 
-    /** Identity whose backward returns a tensor that its forward made (and the caller holds), not a new one. */
+    /**
+     * Identity whose backward hands back, as its input's gradient, the very tensor its forward
+     * made (a test device, not a derivative): a storage the walk did not make, in flight as a gradient.
+     */
     static final class ReturnsSaved extends Function {
         Tensor saved;
 
@@ -87,7 +90,7 @@ class ScopedBackwardTest {
         }
 
         @Override protected Tensor[] backward(Tensor g) {
-            return grads(saved.mul(0f).add(g));
+            return grads(saved);
         }
     }
 
@@ -105,15 +108,18 @@ class ScopedBackwardTest {
     @Test void storagesTheWalkDidNotMakeAreNeverReleased() {
         Variable x = Variable.parameter(randn(3));
         try (TensorScope step = TensorScope.open()) {
-            ReturnsSaved keep = new ReturnsSaved();
-            Variable y = keep.apply(x);
+            // y = 3x, handed back as the gradient of 3x (not a leaf, so its gradient is consumed and dropped);
+            // the seed passes through PassThrough as is.
+            Variable y = new ReturnsSaved().apply(x.mul(3f));
             Variable z = new PassThrough().apply(y.mul(2f));
             Tensor seed = randn(4);
             z.backward(seed, false);
-            // The seed went through PassThrough as is, and y and keep.saved are the forward's: all three stay readable.
-            float[] yd = y.data().toFloatArray(), sd = keep.saved.toFloatArray(), s = seed.toFloatArray(), gx = x.grad().toFloatArray();
-            for (int i = 0; i < s.length; i++) assertEquals(2 * s[i], gx[i], 0f, "dx at " + i);
-            assertArrayEquals(yd, sd, 0f, "a tensor of the forward is still readable after backward");
+            float[] xs = x.data().toFloatArray(), yd = y.data().toFloatArray(), gx = x.grad().toFloatArray();
+            for (int i = 0; i < xs.length; i++) {
+                assertEquals(3f * xs[i], yd[i], 0f, "y, a tensor of the forward, after backward at " + i);
+                assertEquals(3f * yd[i], gx[i], 0f, "dx = 3 y at " + i);
+            }
+            assertArrayEquals(randn(4).toFloatArray(), seed.toFloatArray(), 0f, "the seed after backward");
         }
     }
 }
