@@ -66,16 +66,19 @@ final class ConvRows {
      * @param dst written: {@code padded() * kc} values from {@code d}
      */
     void pack(int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
-        for (int ip = 0; ip < count(); ip++) {
-            int h = height(ip), r0 = start[ip], o0 = d + r0 * kc;
-            for (int i = 0; i < h; i++) {
-                int row = r0 + i;
-                if (row >= m) {
-                    for (int p = 0, o = o0 + i; p < kc; p++, o += h) dst[o] = 0f;
-                    continue;
-                }
-                for (int p = 0, s = base + row * rs, o = o0 + i; p < kc; p++, s += cs, o += h) dst[o] = src[s];
+        for (int ip = 0; ip < count(); ip++) pack(ip, kc, src, base, rs, cs, dst, d);
+    }
+
+    /** {@link #pack} for panel {@code ip} alone: its {@code height(ip) * kc} values from {@code d + start(ip) * kc}. */
+    void pack(int ip, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        int h = height(ip), r0 = start[ip], o0 = d + r0 * kc;
+        for (int i = 0; i < h; i++) {
+            int row = r0 + i;
+            if (row >= m) {
+                for (int p = 0, o = o0 + i; p < kc; p++, o += h) dst[o] = 0f;
+                continue;
             }
+            for (int p = 0, s = base + row * rs, o = o0 + i; p < kc; p++, s += cs, o += h) dst[o] = src[s];
         }
     }
 

@@ -25,13 +25,14 @@ import java.util.List;
  * A 3x3, stride-1, undilated, ungrouped convolution with padding at most 2 and at least
  * {@link #WINOGRAD_MIN_CHANNELS} channels in and out runs its forward and input-gradient passes
  * through {@link CpuWinograd} (F(2x2, 3x3): 2.25x fewer multiply-adds, transforms fused per panel of
- * tiles), as long as its transformed weights fit a core's L2 ({@link #WINOGRAD_MAX_WEIGHTS}) or
+ * tiles), as long as its weights are no larger than measured ({@link #WINOGRAD_MAX_WEIGHTS}) or
  * the implicit GEMM below does not apply. Otherwise a stride-1, undilated, ungrouped kernel larger
  * than 1x1 whose padding keeps the width (3x3 with padding 1: every UNet convolution) goes to
  * {@link CpuConvImplicit}, an implicit GEMM that never builds the columns. The weight gradient of
  * a layer whose passes run through Winograd does too ({@link WinogradWeightGrad}) when its channel
- * counts fit that kernel's vectors (output channels a multiple of 32, input channels of 8);
- * otherwise it is the implicit GEMM's ({@link CpuConvWeightGrad}). Measured with
+ * counts fit that kernel's vectors (output channels a multiple of 32, input channels of 8) and its
+ * weights are at most {@link #WINOGRAD_WEIGHT_GRAD_MAX_WEIGHTS}; otherwise it is the implicit
+ * GEMM's ({@link CpuConvWeightGrad}). Measured with
  * tools/perf/conv_ab.sh (docs/performance.md, "conv").
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
  * small to split well); otherwise images run in turn and each GEMM and im2col splits across threads.
@@ -49,12 +50,19 @@ public final class CpuConv {
      */
     static final int WINOGRAD_MIN_CHANNELS = 64;
     /**
-     * Most O x C weights for which the Winograd passes beat the implicit GEMM: every panel of 32
-     * tiles streams the whole transformed weight tensor (16 O C floats, 1 MiB here), which then
-     * stays in a core's L2. At 256 x 256 (4 MiB, read from L3 for each panel) both paths take
-     * the same time, so the implicit GEMM keeps those layers.
+     * Most O x C weights for the Winograd forward and input-gradient passes where the implicit GEMM
+     * also applies. Each panel of 32 tiles streams the whole transformed weight tensor U (16 O C
+     * floats: 1 MiB at 128 x 128, 4 MiB at 256 x 256, from L3 there). With the products taken xi by
+     * xi ({@link WinogradForward}) 256 x 256 runs 5.6-6.1 ms against the implicit GEMM's 7.4-7.9
+     * per pass at 32x256x8x8 on two threads; larger weights are unmeasured, so they keep the implicit GEMM.
      */
-    static final int WINOGRAD_MAX_WEIGHTS = 128 * 128;
+    static final int WINOGRAD_MAX_WEIGHTS = 256 * 256;
+    /**
+     * Most O x C weights for the Winograd weight gradient ({@link WinogradWeightGrad}) beside those
+     * passes: at 256 x 256 it lost to the implicit weight gradient on two threads (10.2 against
+     * 8.4 ms, fourth session), so those layers mix Winograd passes with the implicit weight gradient.
+     */
+    static final int WINOGRAD_WEIGHT_GRAD_MAX_WEIGHTS = 128 * 128;
     /**
      * Fewest channels for the Winograd weight gradient (only used where the implicit GEMM does not
      * apply), whose GEMMs are small (O x C) outputs summed over many tiles: it loses to im2col at
@@ -214,7 +222,7 @@ public final class CpuConv {
         float[] xs = HeapStorage.of(x.storage()), ds = HeapStorage.of(dy.storage());
         int xo = x.layout().offset(), dyo = dy.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
-        if (g.winogradPasses() && WinogradWeightGrad.applies(g.c, g.o)) {
+        if (g.winogradPasses() && (long) g.o * g.c <= WINOGRAD_WEIGHT_GRAD_MAX_WEIGHTS && WinogradWeightGrad.applies(g.c, g.o)) {
             return new HeapStorage(WinogradWeightGrad.backwardWeight(g.wino(), xs, xo, ds, dyo));
         }
         if (g.implicit()) return new HeapStorage(CpuConvWeightGrad.backwardWeight(g.implicitGeo(), xs, xo, ds, dyo));

@@ -92,27 +92,47 @@ final class CpuConvImplicit {
      * @param dx (N, C, H, W) at 0; overwritten
      */
     static void backwardInput(Geo g, float[] dy, int dyo, float[] w, int wo, float[] dx) {
-        int taps = g.taps();
-        float[] wt = TensorScope.array(g.c * g.o * taps);
-        for (int oi = 0; oi < g.o; oi++) {
-            for (int ci = 0; ci < g.c; ci++) {
-                int src = wo + (oi * g.c + ci) * taps, dst = (ci * g.o + oi) * taps;
-                for (int k = 0; k < taps; k++) wt[dst + k] = w[src + taps - 1 - k];
-            }
-        }
         Geo a = g.adjoint();
         ConvRows rows = new ConvRows(a.o);
-        run(a, dy, dyo, rows, packWeights(a, rows, wt, 0), dx, false);
+        run(a, dy, dyo, rows, packWeights(a, rows, flipped(w, wo, g.o, g.c, g.taps()), 0), dx, false);
     }
 
-    /** A = W (O x C*taps, row-major at wo) in {@link ConvRows} panels, one run of panels per channel block. */
+    /**
+     * The adjoint's weights, each kernel flipped and the channel roles swapped:
+     * {@code wt[c][o][t] = w[o][c][taps-1-t]} (t = i*kW + j, so both spatial axes reverse). Threads
+     * split the rows of wt, as everything outside the GEMM that grows with O x C must be: at
+     * 256 x 256 channels a serial pass over the weights left the second core idle.
+     *
+     * @param w (O, C, kH, kW) at {@code wo}; not modified
+     * @return (C, O, kH, kW)
+     */
+    static float[] flipped(float[] w, int wo, int o, int c, int taps) {
+        float[] wt = TensorScope.array(c * o * taps);
+        Parallel.range(c, 8, (c0, c1) -> {
+            for (int ci = c0; ci < c1; ci++) {
+                for (int oi = 0; oi < o; oi++) {
+                    int src = wo + (oi * c + ci) * taps, dst = (ci * o + oi) * taps;
+                    for (int k = 0; k < taps; k++) wt[dst + k] = w[src + taps - 1 - k];
+                }
+            }
+        });
+        return wt;
+    }
+
+    /**
+     * A = W (O x C*taps, row-major at wo) in {@link ConvRows} panels, one run of panels per channel
+     * block; every float is written (padding rows as zeros). The (block, panel) pairs are spread
+     * over the threads.
+     */
     private static float[] packWeights(Geo g, ConvRows rows, float[] w, int wo) {
-        int K = g.depth(), taps = g.taps(), cb = g.channelBlock();
-        float[] ap = TensorScope.zeroArray(rows.padded() * K);
-        for (int c0 = 0; c0 < g.c; c0 += cb) {
-            int pc = c0 * taps, kc = (Math.min(g.c, c0 + cb) - c0) * taps;
-            rows.pack(kc, w, wo + pc, K, 1, ap, pc * rows.padded());
-        }
+        int K = g.depth(), taps = g.taps(), cb = g.channelBlock(), count = rows.count();
+        float[] ap = TensorScope.array(rows.padded() * K);
+        Parallel.range(panels(g.c, cb) * count, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int c0 = u / count * cb, pc = c0 * taps, kc = (Math.min(g.c, c0 + cb) - c0) * taps;
+                rows.pack(u % count, kc, w, wo + pc, K, 1, ap, pc * rows.padded());
+            }
+        });
         return ap;
     }
 

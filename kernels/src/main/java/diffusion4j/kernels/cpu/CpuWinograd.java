@@ -81,13 +81,7 @@ final class CpuWinograd {
      * @param dx (N, C, H, W) at 0; overwritten
      */
     static void backwardInput(Geo g, float[] dy, int dyo, float[] w, int wo, float[] dx) {
-        float[] wt = TensorScope.array(g.c * g.o * 9);
-        for (int oi = 0; oi < g.o; oi++) {
-            for (int ci = 0; ci < g.c; ci++) {
-                int src = wo + (oi * g.c + ci) * 9, dst = (ci * g.o + oi) * 9;
-                for (int k = 0; k < 9; k++) wt[dst + k] = w[src + 8 - k];
-            }
-        }
+        float[] wt = CpuConvImplicit.flipped(w, wo, g.o, g.c, 9);
         forward(new Geo(g.n, g.o, g.oh(), g.ow(), g.c, 2 - g.ph, 2 - g.pw), dy, dyo, wt, 0, dx, false);
     }
 

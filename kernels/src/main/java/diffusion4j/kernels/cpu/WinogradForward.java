@@ -19,6 +19,13 @@ import jdk.incubator.vector.VectorMask;
  * M_xi (O x NR) = U_xi (O x C) V_xi   16 products on the GEMM micro-kernel, A = U packed once per call
  * y tile        = A^T M A             written straight into the NCHW output
  * </pre>
+ * The products go xi by xi: V_xi (C x NR, 32 KiB at 256 channels) stays in L1 while the row panels
+ * of U_xi stream past it once, and M (all O rows, 16 O NR floats) waits in L2 for the output
+ * transform. The first form went row panel by row panel through all 16 xi, which reads all of V
+ * once per row panel: fine while U (16 O C floats) fits in L2 beside V, but at 256 x 256 channels
+ * the 4 MiB of U pushed V out to L3, and two threads ran slower than one (12.9 ms against 11.2 ms
+ * of CPU time at 32x256x8x8). Xi-outer: 9.8 ms on one thread, 5.6-6.1 on two; level with the first
+ * form at 64 and 128 channels.
  * Tiles are numbered over the whole batch (image, tile row, tile column), so small images simply
  * give more tiles per panel, and panels are taken dynamically by the threads. Every output element
  * comes from one panel, summed in an order fixed by the shapes, so results do not depend on threads.
@@ -36,7 +43,7 @@ import jdk.incubator.vector.VectorMask;
  * ones); now the input transform takes about 0.5 ms and the split 1.5 ms.
  *
  * <p>Scratch ({@link ConvScratch}): the split input in the calling thread's NHWC slot, each
- * thread's V in its PANELS slot and its M tile block in its DY_BLOCK slot.
+ * thread's V in its PANELS slot and its M in its DY_BLOCK slot.
  */
 final class WinogradForward {
     private WinogradForward() {}
@@ -90,25 +97,31 @@ final class WinogradForward {
         Split sp = Split.of(g);
         float[] s = split(g, sp, x, xo);
         int tiles = g.n() * g.tilesPerImage(), panels = GemmPacking.panels(tiles, NR), plane = g.oh() * g.ow();
+        int xs = CpuWinograd.stride(rows.padded() * NR); // distance between the M_xi, each all O rows x NR tiles
         AtomicInteger next = new AtomicInteger();
         Parallel.range(Parallel.threads(), (t0, t1) -> {
-            float[] v = ConvScratch.get(ConvScratch.PANELS, XI * vs), m = ConvScratch.get(ConvScratch.DY_BLOCK, XI * MR * NR);
+            float[] v = ConvScratch.get(ConvScratch.PANELS, XI * vs), m = ConvScratch.get(ConvScratch.DY_BLOCK, XI * xs);
             Runs runs = new Runs();
             for (int panel; (panel = next.getAndIncrement()) < panels; ) {
                 runs.plan(g, sp, panel * NR, tiles);
                 transform(g, sp, s, runs, v, vs, NR, 0);
-                for (int ip = 0; ip < rows.count(); ip++) {
-                    int r0 = rows.start(ip), h = rows.height(ip);
-                    // M_xi (h x NR) = U_xi rows [r0, r0+h) (h x C) * V_xi (C x NR), for the 16 xi.
-                    for (int xi = 0; xi < XI; xi++) {
-                        int ao = xi * block + r0 * g.c(), mo = xi * MR * NR;
-                        if (h == MR) GemmKernel.tile(g.c(), ap, ao, v, xi * vs, m, mo, NR, false);
-                        else AttentionTile.tileTN(g.c(), ap, ao, ConvRows.MR8, v, xi * vs, NR, m, mo, NR, false);
-                    }
-                    for (int r = 0; r < Math.min(h, g.o() - r0); r++) untransform(m, r, runs, (r0 + r) * plane, g.ow(), y, accumulate);
+                // M_xi (O x NR) = U_xi (O x C) V_xi (C x NR), xi outermost: V_xi stays in L1 while U_xi streams by once.
+                for (int xi = 0; xi < XI; xi++) {
+                    for (int ip = 0; ip < rows.count(); ip++) product(g, rows, ip, ap, xi * block, v, xi * vs, m, xi * xs + rows.start(ip) * NR);
                 }
+                for (int r = 0; r < g.o(); r++) untransform(m, r * NR, xs, runs, r * plane, g.ow(), y, accumulate);
             }
         });
+    }
+
+    /**
+     * Rows of row panel {@code ip} of one M_xi: packed U_xi (from {@code uo}) times V_xi (C x NR at
+     * {@code vo}), written to {@code m} from {@code mo} with row stride NR.
+     */
+    private static void product(CpuWinograd.Geo g, ConvRows rows, int ip, float[] ap, int uo, float[] v, int vo, float[] m, int mo) {
+        int ao = uo + rows.start(ip) * g.c();
+        if (rows.height(ip) == MR) GemmKernel.tile(g.c(), ap, ao, v, vo, m, mo, NR, false);
+        else AttentionTile.tileTN(g.c(), ap, ao, ConvRows.MR8, v, vo, NR, m, mo, NR, false);
     }
 
     /**
@@ -282,18 +295,18 @@ final class WinogradForward {
     }
 
     /**
-     * One output channel of the panel from row {@code r} of {@code m} ({@code m[(xi*MR + r)*NR + tile]}):
+     * One output channel of the panel from the M row at {@code row} ({@code m[xi*xs + row + tile]}):
      * y = A^T M A, A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] (rows: s_j = m0j + m1j + m2j,
      * u_j = m1j - m2j - m3j; then the columns the same way). Each output row's two column parities
      * are interleaved in registers and stored run by run (or added to y).
      *
      * @param at the channel's offset in y
      */
-    private static void untransform(float[] m, int r, Runs runs, int at, int ow, float[] y, boolean accumulate) {
-        for (int h = 0, o = r * NR; h < HALVES; h++, o += LANES) {
+    private static void untransform(float[] m, int row, int xs, Runs runs, int at, int ow, float[] y, boolean accumulate) {
+        for (int h = 0, o = row; h < HALVES; h++, o += LANES) {
             if (runs.count[h] == 0) continue;
-            outputRow(m, o, false, runs, h, at, y, accumulate);
-            outputRow(m, o, true, runs, h, at + ow, y, accumulate);
+            outputRow(m, o, xs, false, runs, h, at, y, accumulate);
+            outputRow(m, o, xs, true, runs, h, at + ow, y, accumulate);
         }
     }
 
@@ -302,8 +315,8 @@ final class WinogradForward {
      * called twice: both rows written out in one method made C2 stop inlining at its node budget
      * (NodeCountInliningCutoff), and the calls to {@link #put} it left boxed their vector arguments.
      */
-    private static void outputRow(float[] m, int o, boolean second, Runs runs, int h, int at, float[] y, boolean accumulate) {
-        int xs = MR * NR, b = second ? o + 4 * xs : o;
+    private static void outputRow(float[] m, int o, int xs, boolean second, Runs runs, int h, int at, float[] y, boolean accumulate) {
+        int b = second ? o + 4 * xs : o;
         FloatVector a0 = FloatVector.fromArray(SPECIES, m, b), a1 = FloatVector.fromArray(SPECIES, m, b + xs);
         FloatVector a2 = FloatVector.fromArray(SPECIES, m, b + 2 * xs), a3 = FloatVector.fromArray(SPECIES, m, b + 3 * xs);
         FloatVector b0 = FloatVector.fromArray(SPECIES, m, b + 4 * xs), b1 = FloatVector.fromArray(SPECIES, m, b + 5 * xs);
