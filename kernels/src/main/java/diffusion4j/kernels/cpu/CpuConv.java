@@ -53,8 +53,9 @@ public final class CpuConv {
      * Most O x C weights for the Winograd forward and input-gradient passes where the implicit GEMM
      * also applies. Each panel of 32 tiles streams the whole transformed weight tensor U (16 O C
      * floats: 1 MiB at 128 x 128, 4 MiB at 256 x 256, from L3 there). With the products taken xi by
-     * xi ({@link WinogradForward}) 256 x 256 runs 5.6-6.1 ms against the implicit GEMM's 7.4-7.9
-     * per pass at 32x256x8x8 on two threads; larger weights are unmeasured, so they keep the implicit GEMM.
+     * xi ({@link WinogradForward}), the forward at 32x256x8x8 on two threads took 5.8-8.6 ms against
+     * the implicit GEMM's 7.3-11.6 (three interleaved rounds on a noisy machine). Larger weights are
+     * unmeasured, so they keep the implicit GEMM.
      */
     static final int WINOGRAD_MAX_WEIGHTS = 256 * 256;
     /**

@@ -99,8 +99,8 @@ final class CpuConvWeightGrad {
                 }
             }
         });
-        // dW from the partials, rows of O split over the threads (a serial pass left the second
-        // core idle for about 0.5 ms at 256 x 256 channels); every element is written.
+        // dW from the partials, rows of O split over the threads so neither core idles while the
+        // other gathers (no measurable change at 32x256x8x8 on its own); every element is written.
         float[] dw = TensorScope.array(g.o() * g.c() * taps);
         Parallel.range(g.o(), 8, (o0, o1) -> {
             for (int o = o0; o < o1; o++) {

@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorMask;
  * transform. The first form went row panel by row panel through all 16 xi, which reads all of V
  * once per row panel: fine while U (16 O C floats) fits in L2 beside V, but at 256 x 256 channels
  * the 4 MiB of U pushed V out to L3, and two threads ran slower than one (12.9 ms against 11.2 ms
- * of CPU time at 32x256x8x8). Xi-outer: 9.8 ms on one thread, 5.6-6.1 on two; level with the first
- * form at 64 and 128 channels.
+ * of CPU time at 32x256x8x8). Xi-outer: 9.8 ms of CPU time on one thread, 5.8-8.6 ms on two
+ * (three rounds on a noisy machine); level with the first form at 64 and 128 channels.
  * Tiles are numbered over the whole batch (image, tile row, tile column), so small images simply
  * give more tiles per panel, and panels are taken dynamically by the threads. Every output element
  * comes from one panel, summed in an order fixed by the shapes, so results do not depend on threads.
