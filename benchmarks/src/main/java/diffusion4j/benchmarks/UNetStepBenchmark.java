@@ -77,7 +77,7 @@ public class UNetStepBenchmark extends KernelBenchmark {
         // Steps 2 and 3 run as timed, in a TensorScope; step 3 reuses arrays step 2 gave back.
         worst = Math.max(worst, checkLoss(name + " step 2 (after AdamW)", bench.run(), ref.run()));
         worst = Math.max(worst, checkLoss(name + " step 3 (pooled arrays)", bench.run(), ref.run()));
-        Validation.report("UNet stage training step " + what + " (loss and gradients of step 1, loss of step 2, batch " + small[0] + ")", worst);
+        Validation.report("UNet stage training step " + what + " (loss and gradients of step 1, losses of scoped steps 2 and 3, batch " + small[0] + ")", worst);
         return worst;
     }
 
