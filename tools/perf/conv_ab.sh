@@ -11,7 +11,8 @@
 # helpers (ConvScratch, ConvRows, any Conv*.java) are REV's on the old side.
 # With JAVA_OPTS=-Ddiffusion4j.threads=1, ConvAB reports CPU time of the calling thread instead.
 # JAVA_OPTS (e.g. -Ddiffusion4j.conv.kc=288) reaches the JVM, for tuning runs; SHAPES (NxCxHxW,...)
-# picks cases; TORCH=0 skips PyTorch.
+# picks cases; TORCH=0 skips PyTorch; WARMUP (default 3) untimed calls of each op before the timed REPS
+# (the Winograd weight gradient at 256 channels needs about 20 before C2 has compiled all of it).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/ab_common.sh"
@@ -22,4 +23,4 @@ names="$(cd "$ab_root" && git ls-tree --name-only "${REV:-HEAD}" "$dir/" | sed -
 ab_old "${REV:-HEAD}" $names
 ab_compile "$here/conv_ab/ConvAB.java"
 # Two threads unless JAVA_OPTS says otherwise (a later -D wins).
-ab_rounds "${ROUNDS:-3}" ConvAB 2 conv2d "${REPS:-9}" ${SHAPES:-}
+JAVA_OPTS="-Dab.warmup=${WARMUP:-3} ${JAVA_OPTS:-}" ab_rounds "${ROUNDS:-3}" ConvAB 2 conv2d "${REPS:-9}" ${SHAPES:-}

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * of CpuConv.java, renamed) against the working tree's {@link CpuConv}, on the Conv2dBenchmark cases
  * (3x3, stride 1, padding 1, C -> C, no bias). Checks agreement first, then times single calls of
  * each phase, old and new interleaved so both see the same machine load; prints medians.
- * Args: reps [shapes, comma-separated NxCxHxW]. With {@code -Ddiffusion4j.threads=1} the times are
+ * Args: reps [shapes, comma-separated NxCxHxW]; {@code -Dab.warmup=N} untimed rounds first (default 3). With {@code -Ddiffusion4j.threads=1} the times are
  * the calling thread's CPU time, not wall time: on a loaded machine that still measures the kernel's
  * own cost (for tuning; the 2-thread wall times are what the targets are about).
  */
@@ -48,7 +48,8 @@ public final class ConvAB {
             Map<String, List<Double>> times = new LinkedHashMap<>();
             boolean cpu = Parallel.threads() == 1;
             var bean = java.lang.management.ManagementFactory.getThreadMXBean();
-            for (int rep = -3; rep < reps; rep++) { // 3 warm-up rounds
+            int warmup = Integer.getInteger("ab.warmup", 3);
+            for (int rep = -warmup; rep < reps; rep++) { // warm-up rounds first
                 for (var e : ops.entrySet()) {
                     long t0 = cpu ? bean.getCurrentThreadCpuTime() : System.nanoTime();
                     e.getValue().get();

@@ -31,8 +31,8 @@ import java.util.List;
  * {@link CpuConvImplicit}, an implicit GEMM that never builds the columns. The weight gradient of
  * a layer whose passes run through Winograd does too ({@link WinogradWeightGrad}) when its channel
  * counts fit that kernel's vectors (output channels a multiple of 32, input channels of 8) and its
- * weights are at most {@link #WINOGRAD_WEIGHT_GRAD_MAX_WEIGHTS}; otherwise it is the implicit
- * GEMM's ({@link CpuConvWeightGrad}). Measured with
+ * weights are at most {@link #WINOGRAD_MAX_WEIGHTS}; otherwise it is the implicit GEMM's
+ * ({@link CpuConvWeightGrad}). Measured with
  * tools/perf/conv_ab.sh (docs/performance.md, "conv").
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
  * small to split well); otherwise images run in turn and each GEMM and im2col splits across threads.
@@ -54,16 +54,11 @@ public final class CpuConv {
      * also applies. Each panel of 32 tiles streams the whole transformed weight tensor U (16 O C
      * floats: 1 MiB at 128 x 128, 4 MiB at 256 x 256, from L3 there). With the products taken xi by
      * xi ({@link WinogradForward}), the forward at 32x256x8x8 on two threads took 5.8-8.6 ms against
-     * the implicit GEMM's 7.3-11.6 (three interleaved rounds on a noisy machine). Larger weights are
-     * unmeasured, so they keep the implicit GEMM.
+     * the implicit GEMM's 7.3-11.6 (three interleaved rounds on a noisy machine); the weight gradient
+     * ({@link WinogradWeightGrad}, with its G^T dU G vectorized) 6.1-7.3 ms against the implicit GEMM's
+     * 7.6-8.5 (three rounds, seventh session). Larger weights are unmeasured, so they keep the implicit GEMM.
      */
     static final int WINOGRAD_MAX_WEIGHTS = 256 * 256;
-    /**
-     * Most O x C weights for the Winograd weight gradient ({@link WinogradWeightGrad}) beside those
-     * passes: at 256 x 256 it lost to the implicit weight gradient on two threads (10.2 against
-     * 8.4 ms, fourth session), so those layers mix Winograd passes with the implicit weight gradient.
-     */
-    static final int WINOGRAD_WEIGHT_GRAD_MAX_WEIGHTS = 128 * 128;
     /**
      * Fewest channels for the Winograd weight gradient (only used where the implicit GEMM does not
      * apply), whose GEMMs are small (O x C) outputs summed over many tiles: it loses to im2col at
@@ -223,7 +218,7 @@ public final class CpuConv {
         float[] xs = HeapStorage.of(x.storage()), ds = HeapStorage.of(dy.storage());
         int xo = x.layout().offset(), dyo = dy.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
-        if (g.winogradPasses() && (long) g.o * g.c <= WINOGRAD_WEIGHT_GRAD_MAX_WEIGHTS && WinogradWeightGrad.applies(g.c, g.o)) {
+        if (g.winogradPasses() && (long) g.o * g.c <= WINOGRAD_MAX_WEIGHTS && WinogradWeightGrad.applies(g.c, g.o)) {
             return new HeapStorage(WinogradWeightGrad.backwardWeight(g.wino(), xs, xo, ds, dyo));
         }
         if (g.implicit()) return new HeapStorage(CpuConvWeightGrad.backwardWeight(g.implicitGeo(), xs, xo, ds, dyo));

@@ -1,7 +1,11 @@
 package diffusion4j.kernels.cpu;
 
+import static diffusion4j.kernels.cpu.GemmKernel.LANES;
+import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
+
 import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * 3x3, stride-1 convolution and both gradients by Winograd's minimal filtering F(2x2, 3x3)
@@ -120,25 +124,66 @@ final class CpuWinograd {
 
     /**
      * dW = G^T dU G for every (o, c), G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]].
+     * Vectorized along dU's contiguous index (c when {@code cs == 1}, else o): LANES pairs at a
+     * time, each of the 9 results staged in a small buffer and then copied to its place in dW (a
+     * scalar loop per pair took 1.2 ms of one thread's time at 256 x 256).
      *
      * @param du element (xi, o, c) at {@code xi*xs + o*os + c*cs}
      * @return (O, C, 3, 3)
      */
     static float[] weights(int o, int c, float[] du, int xs, int os, int cs) {
         float[] dw = TensorScope.array(o * c * 9);
-        Parallel.range(o * c, 256, (p0, p1) -> {
-            float[] s = new float[XI];
-            for (int p = p0; p < p1; p++) {
-                int at = p / c * os + p % c * cs;
-                for (int xi = 0; xi < XI; xi++) s[xi] = du[xi * xs + at];
-                for (int i = 0; i < 3; i++) {
-                    float r0 = gt(i, s[0], s[4], s[8], s[12]), r1 = gt(i, s[1], s[5], s[9], s[13]);
-                    float r2 = gt(i, s[2], s[6], s[10], s[14]), r3 = gt(i, s[3], s[7], s[11], s[15]);
-                    for (int j = 0; j < 3; j++) dw[p * 9 + i * 3 + j] = gt(j, r0, r1, r2, r3);
+        boolean cInner = cs == 1;
+        int outer = cInner ? o : c, inner = cInner ? c : o, outerStride = cInner ? os : cs, innerStride = cInner ? cs : os;
+        int dwOuter = cInner ? c * 9 : 9, dwInner = cInner ? 9 : c * 9, whole = innerStride == 1 ? inner / LANES * LANES : 0;
+        Parallel.range(outer, Math.max(1, 256 / inner), (r0, r1) -> {
+            float[] s = new float[XI], t = new float[21 * LANES]; // 9 results, then 12 row sums
+            for (int r = r0; r < r1; r++) {
+                for (int k = 0; k < whole; k += LANES) {
+                    int at = r * outerStride + k, to = r * dwOuter + k * dwInner;
+                    weightsVector(du, at, xs, t);
+                    for (int l = 0; l < LANES; l++) {
+                        for (int q = 0; q < 9; q++) dw[to + l * dwInner + q] = t[q * LANES + l];
+                    }
+                }
+                for (int k = whole; k < inner; k++) {
+                    int at = r * outerStride + k * innerStride, to = r * dwOuter + k * dwInner;
+                    for (int xi = 0; xi < XI; xi++) s[xi] = du[xi * xs + at];
+                    for (int i = 0; i < 3; i++) {
+                        float a = gt(i, s[0], s[4], s[8], s[12]), b = gt(i, s[1], s[5], s[9], s[13]);
+                        float d = gt(i, s[2], s[6], s[10], s[14]), e = gt(i, s[3], s[7], s[11], s[15]);
+                        for (int j = 0; j < 3; j++) dw[to + i * 3 + j] = gt(j, a, b, d, e);
+                    }
                 }
             }
         });
         return dw;
+    }
+
+    /**
+     * G^T dU G for LANES consecutive pairs from {@code du[at]}: result (i, j) of lane l to
+     * {@code t[(3i + j)*LANES + l]}. Rows first (G^T on the left: h = (d0 + .5(d1 + d2),
+     * .5(d1 - d2), .5(d1 + d2) + d3) down each column), then the same along the rows.
+     * Written out so that no vector is boxed.
+     */
+    private static void weightsVector(float[] du, int at, int xs, float[] t) {
+        for (int j = 0; j < 4; j++) {
+            FloatVector a = FloatVector.fromArray(SPECIES, du, at + j * xs), b = FloatVector.fromArray(SPECIES, du, at + (4 + j) * xs);
+            FloatVector c = FloatVector.fromArray(SPECIES, du, at + (8 + j) * xs), d = FloatVector.fromArray(SPECIES, du, at + (12 + j) * xs);
+            FloatVector sum = b.add(c).mul(0.5f);
+            a.add(sum).intoArray(t, (9 + j) * LANES);
+            b.sub(c).mul(0.5f).intoArray(t, (13 + j) * LANES);
+            sum.add(d).intoArray(t, (17 + j) * LANES);
+        }
+        for (int i = 0; i < 3; i++) {
+            int h = (9 + 4 * i) * LANES;
+            FloatVector a = FloatVector.fromArray(SPECIES, t, h), b = FloatVector.fromArray(SPECIES, t, h + LANES);
+            FloatVector c = FloatVector.fromArray(SPECIES, t, h + 2 * LANES), d = FloatVector.fromArray(SPECIES, t, h + 3 * LANES);
+            FloatVector sum = b.add(c).mul(0.5f);
+            a.add(sum).intoArray(t, (3 * i) * LANES);
+            b.sub(c).mul(0.5f).intoArray(t, (3 * i + 1) * LANES);
+            sum.add(d).intoArray(t, (3 * i + 2) * LANES);
+        }
     }
 
     /** Row {@code i} of G^T applied to (a, b, c, d). */

@@ -141,7 +141,8 @@ class CpuConvTest {
      * Winograd F(2x2, 3x3) geometries (checked through CpuWinograd directly as well, see check):
      * odd output sizes (partial edge tiles), padding 0 and 2 and mixed (the input gradient then
      * runs with padding 2 - pad), bias; the last case is wide enough for CpuConv itself to choose it
-     * (padding 0, which CpuConvImplicit does not take: it needs width-preserving padding).
+     * (padding 0, which CpuConvImplicit does not take: it needs width-preserving padding). 20 input
+     * channels give G^T dU G (CpuWinograd.weights) a whole vector of pairs and a scalar tail.
      */
     @Test
     void winogradPaddingsAndOddEdges() {
@@ -150,6 +151,7 @@ class CpuConvTest {
         check(new Case(1, 3, 5, 8, 4, 3, 3, new ConvParams(1, 1, 2, 0, 1, 1, 1)), true, 15);
         check(new Case(3, 2, 3, 3, 2, 3, 3, ConvParams.of(1, 1)), false, 16); // one image of 2x2 tiles, 3x3 output
         check(new Case(1, CpuConv.WINOGRAD_MIN_CHANNELS, 5, 6, CpuConv.WINOGRAD_MIN_CHANNELS + 3, 3, 3, ConvParams.of(1, 0)), true, 19);
+        check(new Case(2, 20, 5, 6, 7, 3, 3, ConvParams.of(1, 1)), false, 24);
     }
 
     /**
