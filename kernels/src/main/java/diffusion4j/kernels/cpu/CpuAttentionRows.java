@@ -70,13 +70,18 @@ final class CpuAttentionRows {
         Dims n = Dims.of(q, k, v);
         Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v), os = Src.of(out), ls = Src.of(lse), ds = Src.of(dout);
         float[] bias = maskBias(keyMask, n);
-        float[] dq = TensorScope.zeroArray(n.b() * n.lq() * n.d()), dk = TensorScope.zeroArray(n.b() * n.lk() * n.d()),
-                dv = TensorScope.zeroArray(n.b() * n.lk() * n.dv());
+        // Only a causal call leaves key rows for later query blocks to add into (see Block#backward);
+        // otherwise every element is written, and zeroing 6 MiB at L = D = 64 took about 3% of the call.
+        float[] dq = out(causal, n.b() * n.lq() * n.d()), dk = out(causal, n.b() * n.lk() * n.d()), dv = out(causal, n.b() * n.lk() * n.dv());
         eachBatch(n, () -> new Block(n, bias, causal, scale, true), (w, b) -> {
             w.load(qs, ks, vs, ds, b);
             w.backward(b, os, ls, dq, dk, dv);
         });
         return new Backend.AttentionGrads(new HeapStorage(dq), new HeapStorage(dk), new HeapStorage(dv));
+    }
+
+    private static float[] out(boolean zeroed, int size) {
+        return zeroed ? TensorScope.zeroArray(size) : TensorScope.array(size);
     }
 
     private interface BatchStep {
@@ -110,7 +115,7 @@ final class CpuAttentionRows {
         /** Copies of Q and dO (padded), K and V (padded; null when the inputs are used in place). */
         final float[] qc, kc, vc, dc;
         /** K^T (D x LkP) and V^T (Dv x LkP), columns past Lk zero. */
-        final float[] kt, vt, tmp = new float[LANES * LANES];
+        final float[] kt, vt;
         /** Row reductions: LANES lane-wise partials of LANES rows, the folded max and sum. */
         final float[] red = new float[LANES * LANES], m = new float[LANES], l = new float[LANES];
         /** A batch of K or V as it is in the input, on the way to {@link #kt} or {@link #vt}. */
@@ -192,7 +197,7 @@ final class CpuAttentionRows {
          */
         void transposeBatch(float[] src, int base, int cols, float[] dst) {
             System.arraycopy(src, base, stage, 0, n.lk() * cols);
-            AttentionTranspose.transpose(stage, 0, n.lk(), cols, dst, 0, lkP, tmp);
+            AttentionTranspose.transpose(stage, 0, n.lk(), cols, dst, 0, lkP);
         }
 
         /** Keys the rows {@code [i0, i0+rows)} can see at most: all, or up to the last row's causal limit. */
@@ -290,9 +295,11 @@ final class CpuAttentionRows {
         }
 
         /**
-         * Gradients of batch b into dq, dk, dv, which are zero on entry. With whole tiles (and Lk a
-         * multiple of TR) the products write and sum straight into them; otherwise into padded
-         * scratch, copied out at the end.
+         * Gradients of batch b into dq, dk, dv. With whole tiles (and Lk a multiple of TR) the
+         * products write and sum straight into them: dQ rows are stored, and the first query block
+         * stores its dK and dV rows, the later ones add to them, so with a causal mask (the first
+         * block then sees fewer than Lk keys) dk and dv must be zero on entry; otherwise into padded
+         * scratch, copied out at the end. Every element is written either way.
          */
         void backward(int b, Src out, Src lse, float[] dq, float[] dk, float[] dv) {
             // D = rowsum(dO * O) = rowsum(P * dP) (O = P V, dP = dO V^T). With no more keys than Dv

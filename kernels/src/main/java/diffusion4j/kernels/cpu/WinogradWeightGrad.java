@@ -99,8 +99,7 @@ final class WinogradWeightGrad {
         int o = g.o(), hw = g.oh() * g.ow();
         float[] t = ConvScratch.get(ConvScratch.PACKED_DY, g.n() * hw * o);
         Parallel.range(g.n(), (n0, n1) -> {
-            float[] tmp = new float[LANES * LANES];
-            for (int n = n0; n < n1; n++) AttentionTranspose.transpose(dy, dyo + n * o * hw, o, hw, t, n * hw * o, o, tmp);
+            for (int n = n0; n < n1; n++) AttentionTranspose.transpose(dy, dyo + n * o * hw, o, hw, t, n * hw * o, o);
         });
         return t;
     }
