@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B of the CPU convolution against an earlier revision, plus PyTorch, on the same machine in one go
-# (docs/performance.md, "conv"). Compiles the convolution files of REV (default HEAD: CpuConv and
+# (docs/performance-history.md, "conv"). Compiles the convolution files of REV (default HEAD: CpuConv and
 # every CpuConv*/Conv*/CpuWinograd/Winograd*/CpuUnfold file it has), each renamed with an "Old" suffix, next to
 # tools/perf/conv_ab/ConvAB.java against the kernels classes in $TARGET (default target), then
 # runs ROUNDS rounds of [ConvAB (old and new interleaved), torch_bench.py --only conv2d].

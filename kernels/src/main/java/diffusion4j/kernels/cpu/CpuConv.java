@@ -33,7 +33,7 @@ import java.util.List;
  * counts fit that kernel's vectors (output channels a multiple of 32, input channels of 8) and its
  * weights are at most {@link #WINOGRAD_MAX_WEIGHTS}; otherwise it is the implicit GEMM's
  * ({@link CpuConvWeightGrad}). Measured with
- * tools/perf/conv_ab.sh (docs/performance.md, "conv").
+ * tools/perf/conv_ab.sh (docs/performance-history.md, "conv").
  * Images go one per thread when that balances (batch a multiple of the thread count, or images too
  * small to split well); otherwise images run in turn and each GEMM and im2col splits across threads.
  */
@@ -45,7 +45,7 @@ public final class CpuConv {
     /**
      * Fewest input and output channels for the Winograd forward and input-gradient passes: their 16
      * products per panel of tiles have depth C (forward) or O (input gradient), too shallow below
-     * this. Measured on 2 threads against the implicit GEMM (docs/performance.md, "Winograd
+     * this. Measured on 2 threads against the implicit GEMM (docs/performance-history.md, "Winograd
      * convolution"): about 1.6x faster at 64 and 128 channels; level at 16 and 32.
      */
     static final int WINOGRAD_MIN_CHANNELS = 64;

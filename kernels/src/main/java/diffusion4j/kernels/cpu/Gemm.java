@@ -44,7 +44,7 @@ public final class Gemm {
     // Block sizes for Zen 5 (48 KiB L1d, 1 MiB L2 per core, 32 MiB L3); the system properties
     // exist for tuning runs only. KC is deep on purpose: every KC block is one more pass of
     // loading and storing all of C (a cache miss per tile row), and on this machine L2 feeds the
-    // B micro-panel fast enough. Paired A/B runs (docs/performance.md, GEMM): KC 512 beat 256 by
+    // B micro-panel fast enough. Paired A/B runs (docs/performance-history.md, GEMM): KC 512 beat 256 by
     // about 5%, 768 beat 512 by 5%, 1024 beat 768 by 7-14%; 2048 was no better than 1024.
     // MC 60 / 240 measured within noise of 120.
 

@@ -64,7 +64,7 @@ final class GemmTesting {
     }
 
     /**
-     * Times square SGEMMs for one's own information (docs/performance.md, GEMM):
+     * Times square SGEMMs for one's own information (docs/performance-history.md, GEMM):
      * {@code java --add-modules jdk.incubator.vector -cp <kernels,tensor classes + test-classes>
      * diffusion4j.kernels.cpu.GemmTesting [n ...]}; prints median and best GFLOP/s of single calls
      * after a warm-up, the statistics tools/perf/torch_bench.py reports for PyTorch.
