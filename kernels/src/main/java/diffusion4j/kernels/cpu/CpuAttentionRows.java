@@ -72,7 +72,8 @@ final class CpuAttentionRows {
         float[] bias = maskBias(keyMask, n);
         // Only a causal call leaves key rows for later query blocks to add into (see Block#backward);
         // otherwise every element is written, and zeroing 6 MiB at L = D = 64 took about 3% of the call.
-        float[] dq = out(causal, n.b() * n.lq() * n.d()), dk = out(causal, n.b() * n.lk() * n.d()), dv = out(causal, n.b() * n.lk() * n.dv());
+        float[] dq = gradient(causal, n.b() * n.lq() * n.d()), dk = gradient(causal, n.b() * n.lk() * n.d()),
+                dv = gradient(causal, n.b() * n.lk() * n.dv());
         eachBatch(n, () -> new Block(n, bias, causal, scale, true), (w, b) -> {
             w.load(qs, ks, vs, ds, b);
             w.backward(b, os, ls, dq, dk, dv);
@@ -80,7 +81,8 @@ final class CpuAttentionRows {
         return new Backend.AttentionGrads(new HeapStorage(dq), new HeapStorage(dk), new HeapStorage(dv));
     }
 
-    private static float[] out(boolean zeroed, int size) {
+    /** A gradient output: zeroed when the backward adds into it (see the call), else as it comes. */
+    private static float[] gradient(boolean zeroed, int size) {
         return zeroed ? TensorScope.zeroArray(size) : TensorScope.array(size);
     }
 
