@@ -218,7 +218,7 @@ public final class CpuConv {
         float[] xs = HeapStorage.of(x.storage()), ds = HeapStorage.of(dy.storage());
         int xo = x.layout().offset(), dyo = dy.layout().offset();
         int P = g.positions(), kc = g.kc(), og = g.og(), cg = g.cg();
-        if (g.winogradPasses() && (long) g.o * g.c <= WINOGRAD_MAX_WEIGHTS && WinogradWeightGrad.applies(g.c, g.o)) {
+        if (g.winograd(WINOGRAD_MIN_CHANNELS) && (long) g.o * g.c <= WINOGRAD_MAX_WEIGHTS && WinogradWeightGrad.applies(g.c, g.o)) {
             return new HeapStorage(WinogradWeightGrad.backwardWeight(g.wino(), xs, xo, ds, dyo));
         }
         if (g.implicit()) return new HeapStorage(CpuConvWeightGrad.backwardWeight(g.implicitGeo(), xs, xo, ds, dyo));

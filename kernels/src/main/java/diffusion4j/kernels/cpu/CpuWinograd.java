@@ -32,14 +32,16 @@ final class CpuWinograd {
     private CpuWinograd() {}
 
     /**
-     * Most floats in each transformed-tile buffer of a weight-gradient thread (4 MiB): a chunk's
-     * tiles stay in L3 between the transform and the product. Measured: 1 MiB made the 16 GEMMs of the 8x8 layers
-     * too small (T = 64 tiles) and cost more than it saved in the transforms.
+     * Most floats in each transformed-tile buffer of a weight-gradient chunk (4 MiB), here and in
+     * {@link WinogradWeightGrad}: a chunk's tiles stay in L3 between the transform and the product.
+     * Measured: 1 MiB made the 16 GEMMs of the 8x8 layers too small (T = 64 tiles) and cost more
+     * than it saved in the transforms.
      */
     static final int BUDGET = 1 << 20;
     /** Slices of the batch whose weight gradients are summed separately (fixed for reproducibility). */
     static final int PARTIALS = 4;
-    private static final int XI = 16;
+    /** Positions of a 4x4 transformed tile: the 16 products of every Winograd pass. */
+    static final int XI = 16;
 
     /**
      * Distance between the 16 transformed matrices of {@code n} floats each. Not n itself: n is

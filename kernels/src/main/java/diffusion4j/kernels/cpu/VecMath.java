@@ -132,7 +132,7 @@ final class VecMath {
             case SUB -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).sub(at(b, bo + i)).intoArray(out, oo + i); };
             case MUL -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).mul(at(b, bo + i)).intoArray(out, oo + i); };
             case DIV -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).div(at(b, bo + i)).intoArray(out, oo + i); };
-            case POW -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += S.length()) pow(a, ao + i, b, bo + i, out, oo + i); };
+            case POW -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) pow(a, ao + i, b, bo + i, out, oo + i); };
             // MAX and MIN have Math.max semantics: NaN in either lane propagates, as defined.
             case MAXIMUM -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).max(at(b, bo + i)).intoArray(out, oo + i); };
             case MINIMUM -> (a, ao, b, bo, out, oo, n) -> { for (int i = 0; i < n; i += L) at(a, ao + i).min(at(b, bo + i)).intoArray(out, oo + i); };

@@ -1,5 +1,6 @@
 package diffusion4j.kernels.cpu;
 
+import static diffusion4j.kernels.cpu.CpuWinograd.XI;
 import static diffusion4j.kernels.cpu.GemmKernel.LANES;
 import static diffusion4j.kernels.cpu.GemmKernel.MR;
 import static diffusion4j.kernels.cpu.GemmKernel.NR;
@@ -48,7 +49,7 @@ import jdk.incubator.vector.VectorMask;
 final class WinogradForward {
     private WinogradForward() {}
 
-    private static final int XI = 16, HALVES = NR / LANES;
+    private static final int HALVES = NR / LANES;
     private static final long ALL = (1L << LANES) - 1;
     /** Index vectors that interleave two vectors lane by lane: (e0, o0, e1, o1, ...), low and high halves. */
     private static final FloatVector ZIP_LO, ZIP_HI, EVEN, ODD;
@@ -104,7 +105,7 @@ final class WinogradForward {
             Runs runs = new Runs();
             for (int panel; (panel = next.getAndIncrement()) < panels; ) {
                 runs.plan(g, sp, panel * NR, tiles);
-                transform(g, sp, s, runs, v, vs, NR, 0);
+                transform(sp, s, runs, 0, g.c(), v, vs, NR, 0);
                 // M_xi (O x NR) = U_xi (O x C) V_xi (C x NR), xi outermost: V_xi stays in L1 while U_xi streams by once.
                 for (int xi = 0; xi < XI; xi++) {
                     for (int ip = 0; ip < rows.count(); ip++) product(g, rows, ip, ap, xi * block, v, xi * vs, m, xi * xs + rows.start(ip) * NR);
@@ -222,15 +223,10 @@ final class WinogradForward {
     }
 
     /**
-     * V_xi (C x NR) = B^T d B for the panel's tiles, B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
-     * [0, -1, 1, 0], [0, 1, 0, -1]], one vector of LANES tiles at a time ({@link #vector}):
-     * {@code v[xi*vs + c*ld + col + tile]}; lanes past the last tile of the batch are zero.
+     * V_xi = B^T d B for channels {@code [c0, c1)} of the panel's tiles, B^T = [[1, 0, -1, 0],
+     * [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], one vector of LANES tiles at a time
+     * ({@link #vector}): {@code v[xi*vs + c*ld + col + tile]}; lanes past the last tile of the batch are zero.
      */
-    static void transform(CpuWinograd.Geo g, Split sp, float[] s, Runs runs, float[] v, int vs, int ld, int col) {
-        transform(sp, s, runs, 0, g.c(), v, vs, ld, col);
-    }
-
-    /** {@link #transform} for channels {@code [c0, c1)}. */
     static void transform(Split sp, float[] s, Runs runs, int c0, int c1, float[] v, int vs, int ld, int col) {
         for (int c = c0; c < c1; c++) {
             for (int h = 0; h < HALVES; h++) {

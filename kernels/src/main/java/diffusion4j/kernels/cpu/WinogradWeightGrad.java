@@ -1,5 +1,6 @@
 package diffusion4j.kernels.cpu;
 
+import static diffusion4j.kernels.cpu.CpuWinograd.XI;
 import static diffusion4j.kernels.cpu.GemmKernel.LANES;
 import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
@@ -19,7 +20,7 @@ import jdk.incubator.vector.FloatVector;
  * 16 products of depth T (every tile of the batch) instead of one of depth N*H*W with 9x the
  * columns: 2.25x fewer multiply-adds than the implicit GEMM ({@link CpuConvWeightGrad}).
  *
- * <p>Tiles go in chunks of {@link #tilesPerChunk} (fixed by the shape, at most {@link #BUDGET}
+ * <p>Tiles go in chunks of {@link #tilesPerChunk} (fixed by the shape, at most {@link CpuWinograd#BUDGET}
  * floats per transformed buffer, so a chunk stays in L3): per chunk V (16 x C x T, lanes = tiles,
  * exactly as the forward makes it from the split input) and E (16 x T x O, vectorized over output
  * channels from an NHWC copy of dy, in NR-wide panels of output channels), then the 16 products,
@@ -30,9 +31,6 @@ import jdk.incubator.vector.FloatVector;
 final class WinogradWeightGrad {
     private WinogradWeightGrad() {}
 
-    /** Most floats of each transformed buffer (V or E) of a chunk: 4 MiB. */
-    static final int BUDGET = 1 << 20;
-    private static final int XI = 16;
     /** Input channels per V task. */
     private static final int VROWS = 16;
 
@@ -43,7 +41,7 @@ final class WinogradWeightGrad {
 
     /** Tiles per chunk: a multiple of NR, 16 x max(C, O) x that within the budget. */
     static int tilesPerChunk(CpuWinograd.Geo g) {
-        int fit = BUDGET / (XI * Math.max(g.c(), g.o())) / NR * NR;
+        int fit = CpuWinograd.BUDGET / (XI * Math.max(g.c(), g.o())) / NR * NR;
         return Math.max(NR, Math.min(fit, panels(g.n() * g.tilesPerImage(), NR) * NR));
     }
 
