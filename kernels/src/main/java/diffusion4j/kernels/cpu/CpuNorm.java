@@ -84,15 +84,27 @@ final class CpuNorm {
         });
         if (g == null) return new NormGrads(new HeapStorage(dx), null, null);
         float[] dgamma = new float[c], dbeta = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            double a = 0, bb = 0;
+        // dgamma[ch] = sum over images i (in order) of rstd * sum(dy (x - mean)), dbeta[ch] of
+        // sum(dy): on all threads, each a range of channels read row by row. On the calling thread
+        // alone, channel by channel (a strided read per term), this took 18 us at 32x256x8x8,
+        // against about 100 us for the whole backward on two threads.
+        Parallel.range(c, Math.max(1, (1 << 12) / Math.max(1, n)), (start, end) -> {
+            double[] a = new double[end - start], bb = new double[end - start];
             for (int i = 0; i < n; i++) {
-                a += rs[i * groups + ch / cg] * sumDyXm[i * c + ch];
-                bb += sumDy[i * c + ch];
+                for (int ch = start; ch < end; ) {
+                    int group = ch / cg, stop = Math.min(end, (group + 1) * cg);
+                    double r = rs[i * groups + group];
+                    for (; ch < stop; ch++) {
+                        a[ch - start] += r * sumDyXm[i * c + ch];
+                        bb[ch - start] += sumDy[i * c + ch];
+                    }
+                }
             }
-            dgamma[ch] = (float) a;
-            dbeta[ch] = (float) bb;
-        }
+            for (int ch = start; ch < end; ch++) {
+                dgamma[ch] = (float) a[ch - start];
+                dbeta[ch] = (float) bb[ch - start];
+            }
+        });
         return new NormGrads(new HeapStorage(dx), new HeapStorage(dgamma), new HeapStorage(dbeta));
     }
 
