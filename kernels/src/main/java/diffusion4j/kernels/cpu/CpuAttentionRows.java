@@ -199,7 +199,7 @@ final class CpuAttentionRows {
          */
         void transposeBatch(float[] src, int base, int cols, float[] dst) {
             System.arraycopy(src, base, stage, 0, n.lk() * cols);
-            AttentionTranspose.transpose(stage, 0, n.lk(), cols, dst, 0, lkP);
+            Transpose.transpose(stage, 0, cols, n.lk(), cols, dst, 0, lkP);
         }
 
         /** Keys the rows {@code [i0, i0+rows)} can see at most: all, or up to the last row's causal limit. */

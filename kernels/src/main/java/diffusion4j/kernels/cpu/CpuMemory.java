@@ -1,6 +1,5 @@
 package diffusion4j.kernels.cpu;
 
-import diffusion4j.kernels.cpu.Strided.Dims;
 import diffusion4j.tensor.HeapStorage;
 import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Philox;
@@ -18,8 +17,6 @@ import java.util.Arrays;
 final class CpuMemory {
     private CpuMemory() {}
 
-    /** Elements per thread below which a copy stays on one thread. */
-    private static final int GRAIN = 1 << 16;
     /** Random draws cost far more per element (a Philox block, a log and a cos), so they split sooner. */
     private static final int RANDOM_GRAIN = 1 << 12;
 
@@ -40,39 +37,20 @@ final class CpuMemory {
         return new HeapStorage(a);
     }
 
-    /** The elements of {@code x} in row-major order: one array copy when contiguous, a parallel gather otherwise. */
+    /** The elements of {@code x} in row-major order: one array copy when contiguous, a {@link StridedCopy} otherwise. */
     static float[] download(Tensor x) {
         Layout l = x.layout();
         float[] src = HeapStorage.of(x.storage());
         int n = l.numel();
         if (l.isContiguous()) return Arrays.copyOfRange(src, l.offset(), l.offset() + n);
         float[] out = new float[n];
-        Dims d = Dims.of(l);
-        Parallel.range(n, GRAIN, (start, end) -> Strided.gather(src, d, start, end - start, out, start));
+        StridedCopy.copy(src, l, out, Layout.contiguous(l.shape()));
         return out;
     }
 
-    /**
-     * Writes {@code src} into the view {@code dst} of {@code dstStorage}. Each thread owns a range
-     * of row-major positions and passes them through a dense tile (gather from src, scatter to dst),
-     * so any pair of layouts works; the destination must not map two positions to one element.
-     */
+    /** Writes the elements of {@code src} into the view {@code dst} (same shape) of {@code dstStorage}: {@link StridedCopy}. */
     static void copyInto(Tensor src, Storage dstStorage, Layout dst) {
-        float[] from = HeapStorage.of(src.storage()), to = HeapStorage.of(dstStorage);
-        Dims s = Dims.of(src.layout()), d = Dims.of(dst);
-        int n = dst.numel();
-        if (s.dense() && d.dense()) {
-            Parallel.range(n, GRAIN, (start, end) -> System.arraycopy(from, s.offset() + start, to, d.offset() + start, end - start));
-            return;
-        }
-        Parallel.range(n, GRAIN, (start, end) -> {
-            float[] tile = new float[Strided.TILE];
-            for (int t = start; t < end; t += Strided.TILE) {
-                int len = Math.min(Strided.TILE, end - t);
-                Strided.gather(from, s, t, len, tile, 0);
-                Strided.scatter(tile, 0, len, to, d, t);
-            }
-        });
+        StridedCopy.copy(HeapStorage.of(src.storage()), src.layout(), HeapStorage.of(dstStorage), dst);
     }
 
     /**

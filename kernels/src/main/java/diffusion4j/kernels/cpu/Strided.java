@@ -58,24 +58,17 @@ final class Strided {
         return out;
     }
 
-    /** Copies elements {@code [from, from+len)} (row-major positions) of view {@code d} into {@code dense[dOff..]}. */
+    /**
+     * Copies elements {@code [from, from+len)} (row-major positions) of view {@code d} into
+     * {@code dense[dOff..]}: runs along the innermost dim, carries into the outer ones. For a tile
+     * of positions (the elementwise kernels); whole views go through {@link StridedCopy}.
+     */
     static void gather(float[] src, Dims d, int from, int len, float[] dense, int dOff) {
-        move(src, d, from, len, dense, dOff, true);
-    }
-
-    /** Writes {@code dense[dOff .. dOff+len)} to row-major positions {@code [from, from+len)} of view {@code d}. */
-    static void scatter(float[] dense, int dOff, int len, float[] dst, Dims d, int from) {
-        move(dst, d, from, len, dense, dOff, false);
-    }
-
-    /** One odometer for both directions: runs along the innermost dim, carries into the outer ones. */
-    private static void move(float[] strided, Dims d, int from, int len, float[] dense, int dOff, boolean toDense) {
         if (len <= 0) return;
         int[] shape = d.shape, strides = d.strides;
         int r = shape.length;
         if (r == 0) {
-            if (toDense) dense[dOff] = strided[d.offset];
-            else strided[d.offset] = dense[dOff];
+            dense[dOff] = src[d.offset];
             return;
         }
         int[] idx = new int[r];
@@ -90,12 +83,11 @@ final class Strided {
             int run = Math.min(n - idx[r - 1], len - done);
             int q = dOff + done;
             if (s == 1) {
-                if (toDense) System.arraycopy(strided, off, dense, q, run);
-                else System.arraycopy(dense, q, strided, off, run);
-            } else if (toDense) {
-                for (int j = 0; j < run; j++) dense[q + j] = strided[off + j * s];
+                System.arraycopy(src, off, dense, q, run);
+            } else if (s == 0) { // a broadcast dim: one value repeated (Arrays.fill is a vectorized intrinsic)
+                Arrays.fill(dense, q, q + run, src[off]);
             } else {
-                for (int j = 0; j < run; j++) strided[off + j * s] = dense[q + j];
+                for (int j = 0; j < run; j++) dense[q + j] = src[off + j * s];
             }
             done += run;
             off += run * s;
@@ -144,10 +136,10 @@ final class Strided {
     /** A dense heap array of a tensor's elements and the index its first element sits at (no copy when contiguous). */
     record DenseView(float[] a, int off) {
         static DenseView of(Tensor t) {
-            if (t.layout().isContiguous()) return new DenseView(HeapStorage.of(t.storage()), t.layout().offset());
-            Dims d = Dims.of(t.layout());
-            float[] out = TensorScope.array(t.layout().numel());
-            gather(HeapStorage.of(t.storage()), d, 0, out.length, out, 0);
+            Layout l = t.layout();
+            if (l.isContiguous()) return new DenseView(HeapStorage.of(t.storage()), l.offset());
+            float[] out = TensorScope.array(l.numel());
+            StridedCopy.copy(HeapStorage.of(t.storage()), l, out, Layout.contiguous(l.shape()));
             return new DenseView(out, 0);
         }
 

@@ -92,12 +92,12 @@ final class WinogradWeightGrad {
         return CpuWinograd.weights(o, c, du, us, 1, o);
     }
 
-    /** dy as (N, OH*OW, O), in the calling thread's scratch ({@link AttentionTranspose}, an image per task). */
+    /** dy as (N, OH*OW, O), in the calling thread's scratch ({@link Transpose}, an image per task). */
     private static float[] nhwc(CpuWinograd.Geo g, float[] dy, int dyo) {
         int o = g.o(), hw = g.oh() * g.ow();
         float[] t = ConvScratch.get(ConvScratch.PACKED_DY, g.n() * hw * o);
         Parallel.range(g.n(), (n0, n1) -> {
-            for (int n = n0; n < n1; n++) AttentionTranspose.transpose(dy, dyo + n * o * hw, o, hw, t, n * hw * o, o);
+            for (int n = n0; n < n1; n++) Transpose.transpose(dy, dyo + n * o * hw, hw, o, hw, t, n * hw * o, o);
         });
         return t;
     }

@@ -6,8 +6,9 @@ import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Matrix transpose in registers for {@link CpuAttentionRows}, which needs K^T and V^T as B operands
- * of its products (and for {@link WinogradWeightGrad}'s NHWC copy of dy). Whole 16 x 16 blocks go
+ * Matrix transpose in registers: for {@link CpuAttentionRows}, which needs K^T and V^T as B operands
+ * of its products, {@link WinogradWeightGrad}'s NHWC copy of dy, and {@link StridedCopy}'s copies of
+ * transposed and permuted views. Whole 16 x 16 blocks go
  * through four stages, each swapping the off-diagonal s x s sub-blocks of every pair of rows
  * (r, r + s), s = 8, 4, 2, 1, with one two-vector permute per output row ({@code selectFrom(a, b)}):
  * the recursive block transpose. The block is written out so that its 16 rows stay in registers
@@ -17,8 +18,8 @@ import jdk.incubator.vector.FloatVector;
  * other than 16 floats (no AVX-512) every element goes the scalar way. Only data moves, so the
  * result is exact whatever the JIT does.
  */
-final class AttentionTranspose {
-    private AttentionTranspose() {}
+final class Transpose {
+    private Transpose() {}
 
     /** Rows and columns of a block: the vector width this transpose is written for. */
     static final int BLOCK = 16;
@@ -39,19 +40,19 @@ final class AttentionTranspose {
         return FloatVector.fromArray(SPECIES, idx, 0);
     }
 
-    /** {@code dst[at + c*ld + r] = src[base + r*cols + c]} for r < rows, c < cols. */
-    static void transpose(float[] src, int base, int rows, int cols, float[] dst, int at, int ld) {
+    /** {@code dst[at + c*ld + r] = src[base + r*srcLd + c]} for r < rows, c < cols. */
+    static void transpose(float[] src, int base, int srcLd, int rows, int cols, float[] dst, int at, int ld) {
         int rb = LANES == BLOCK ? rows / BLOCK * BLOCK : 0, cb = LANES == BLOCK ? cols / BLOCK * BLOCK : 0;
         for (int r = 0; r < rb; r += BLOCK) {
-            for (int c = 0; c < cb; c += BLOCK) block(src, base + r * cols + c, cols, dst, at + c * ld + r, ld);
+            for (int c = 0; c < cb; c += BLOCK) block(src, base + r * srcLd + c, srcLd, dst, at + c * ld + r, ld);
         }
-        scalar(src, base, 0, rows, cb, cols, cols, dst, at, ld); // right edge: columns past the last block
-        scalar(src, base, rb, rows, 0, cb, cols, dst, at, ld); // bottom edge
+        scalar(src, base, 0, rows, cb, cols, srcLd, dst, at, ld); // right edge: columns past the last block
+        scalar(src, base, rb, rows, 0, cb, srcLd, dst, at, ld); // bottom edge
     }
 
-    private static void scalar(float[] src, int base, int r0, int r1, int c0, int c1, int cols, float[] dst, int at, int ld) {
+    private static void scalar(float[] src, int base, int r0, int r1, int c0, int c1, int srcLd, float[] dst, int at, int ld) {
         for (int c = c0; c < c1; c++) {
-            for (int r = r0, o = at + c * ld, s = base + c; r < r1; r++) dst[o + r] = src[s + r * cols];
+            for (int r = r0, o = at + c * ld, s = base + c; r < r1; r++) dst[o + r] = src[s + r * srcLd];
         }
     }
 
