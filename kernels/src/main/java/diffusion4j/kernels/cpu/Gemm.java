@@ -143,6 +143,9 @@ public final class Gemm {
         int mPanels = panels(M, MR);
         int blockPanels = mPanels >= 4 * threads * (MC_LARGE / MR) ? MC_LARGE / MR : MC / MR;
         int mBlocks = Math.min(mPanels, threads * panels(mPanels, threads * blockPanels));
+        if (mBlocks < 4 * threads && ncShared >= N && (long) mPanels * MR * K <= SHARED_B) {
+            return fewRows(accumulate, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, output, cOff, ldc);
+        }
         for (int jc = 0; jc < N; jc += ncShared) {
             int nc = Math.min(ncShared, N - jc), nPanels = panels(nc, NR);
             float[] bp = buf.b(nPanels * NR * K);
@@ -189,6 +192,52 @@ public final class Gemm {
             });
         }
         return out[0];
+    }
+
+    /**
+     * The parallel product when A has too few rows for a few row blocks per thread (a weight
+     * gradient: M and N the layer's sizes, K every position of the batch). The path above would
+     * cut the columns into chunks that each repack their A block for every KC block, so A was
+     * packed once per column chunk, as much work as the products at 128 x 128 x 8192. Here both
+     * operands are packed once, all of K, on all threads, and a task is a few A panels against one
+     * B panel, KC blocks in order: every element of C sums in the same order as on the other paths.
+     */
+    private static float[] fewRows(boolean accumulate, int M, int N, int K,
+                                   float[] a, int aOff, int aRowStride, int aColStride,
+                                   float[] b, int bOff, int bRowStride, int bColStride,
+                                   float[] c, Supplier<float[]> output, int cOff, int ldc) {
+        int threads = Parallel.threads(), mPanels = panels(M, MR), nPanels = panels(N, NR);
+        Buffers buf = BUFFERS.get();
+        float[] ap = buf.a(mPanels * MR * K), bp = buf.b(nPanels * NR * K);
+        float[][] out = {c};
+        // Packing tasks: groups of A panels, then groups of B panels, each over every KC block.
+        int aGroup = Math.max(1, Math.min(PACK_GROUP, mPanels / (2 * threads))), aTasks = panels(mPanels, aGroup);
+        int bGroup = Math.max(1, Math.min(PACK_GROUP, nPanels / (2 * threads))), bTasks = panels(nPanels, bGroup);
+        dynamic(aTasks + bTasks, c != null ? null : () -> out[0] = output.get(), t -> {
+            for (int pc = 0; pc < K; pc += KC) {
+                int kc = Math.min(KC, K - pc);
+                if (t < aTasks) {
+                    int p0 = t * aGroup, p1 = Math.min(mPanels, p0 + aGroup);
+                    GemmPacking.packAPanels(p0, p1, M, kc, a, aOff + pc * aColStride, aRowStride, aColStride, ap, pc * mPanels * MR);
+                } else {
+                    int p0 = (t - aTasks) * bGroup, p1 = Math.min(nPanels, p0 + bGroup);
+                    GemmPacking.packBPanels(p0, p1, N, kc, b, bOff + pc * bRowStride, bRowStride, bColStride, bp, pc * nPanels * NR);
+                }
+            }
+        });
+        // Compute tasks: rows of g A panels against one B panel, at least four per thread.
+        int g = Math.max(1, Math.min(mPanels, mPanels * nPanels / (4 * threads))), rowGroups = panels(mPanels, g);
+        float[] cc = out[0];
+        dynamic(rowGroups * nPanels, null, t -> {
+            int jp = t % nPanels, mp0 = t / nPanels * g, mp1 = Math.min(mPanels, mp0 + g);
+            float[] tile = BUFFERS.get().tile;
+            for (int pc = 0; pc < K; pc += KC) {
+                int kc = Math.min(KC, K - pc);
+                block(M, N, kc, ap, pc * mPanels * MR, MR * kc, bp, pc * nPanels * NR, NR * kc, cc, cOff, ldc,
+                        accumulate || pc > 0, mp0, mp1, jp, jp + 1, tile);
+            }
+        });
+        return cc;
     }
 
     /**

@@ -1,9 +1,12 @@
 package diffusion4j.kernels.cpu;
 
+import static diffusion4j.kernels.cpu.GemmKernel.LANES;
 import static diffusion4j.kernels.cpu.GemmKernel.MR;
 import static diffusion4j.kernels.cpu.GemmKernel.NR;
+import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Copies strided operands into the panel layouts {@link GemmKernel} streams through. Packing is
@@ -24,12 +27,24 @@ final class GemmPacking {
     static void packA(int rows, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
         if (rows < MR) Arrays.fill(dst, d, d + MR * kc, 0f);
         if (cs == 1 && rows == MR) {
-            // Row-major A: six unit-stride streams, one per row.
+            // Row-major A: MR unit-stride streams, one per row.
             for (int i = 0; i < MR; i++) {
                 int s = base + i * rs;
                 for (int p = 0, o = d + i; p < kc; p++, o += MR) dst[o] = src[s + p];
             }
             return;
+        }
+        if (rs == 1) {
+            // Column-major A (a transposed operand, as in a weight gradient's x^T): the MR values of
+            // each column are contiguous, one masked vector copy per column. Element by element
+            // this packing took longer than the products at 128 x 128 x 8192.
+            if (rows == MR) {
+                for (int p = 0; p < kc; p++) {
+                    int s = base + p * cs, o = d + p * MR;
+                    for (int i = 0; i < MR; i++) dst[o + i] = src[s + i];
+                }
+                return;
+            }
         }
         for (int p = 0; p < kc; p++) {
             int s = base + p * cs, o = d + p * MR;
@@ -45,7 +60,7 @@ final class GemmPacking {
      */
     static void packB(int cols, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
         if (cs == 1 && cols == NR) {
-            for (int p = 0; p < kc; p++) System.arraycopy(src, base + p * rs, dst, d + p * NR, NR);
+            for (int p = 0; p < kc; p++) row(src, base + p * rs, dst, d + p * NR);
             return;
         }
         if (cols < NR) Arrays.fill(dst, d, d + NR * kc, 0f);
@@ -86,7 +101,7 @@ final class GemmPacking {
         if (cs == 1 && full - p0 > 1) {
             for (int k = 0; k < kc; k++) {
                 int s = base + k * rs + p0 * NR, o = d + p0 * NR * kc + k * NR;
-                for (int p = p0; p < full; p++, s += NR, o += NR * kc) System.arraycopy(src, s, dst, o, NR);
+                for (int p = p0; p < full; p++, s += NR, o += NR * kc) row(src, s, dst, o);
             }
             p0 = full;
         }
@@ -94,6 +109,15 @@ final class GemmPacking {
             int j = p * NR;
             packB(Math.min(NR, cols - j), kc, src, base + j * cs, rs, cs, dst, d + p * NR * kc);
         }
+    }
+
+    /**
+     * One panel row, NR floats: two vector copies. System.arraycopy per 128-byte row cost about as
+     * much as the products' own time share at 128 x 128 x 8192 (a weight gradient, B = dy).
+     */
+    private static void row(float[] src, int s, float[] dst, int o) {
+        FloatVector.fromArray(SPECIES, src, s).intoArray(dst, o);
+        FloatVector.fromArray(SPECIES, src, s + LANES).intoArray(dst, o + LANES);
     }
 
     static int panels(int n, int width) {

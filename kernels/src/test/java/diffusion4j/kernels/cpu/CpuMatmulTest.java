@@ -66,8 +66,9 @@ class CpuMatmulTest {
 
     /**
      * The parallel path (shared B slab, dynamic tasks, several column slabs when K * N is large,
-     * column chunks when M is small, column halves at the end and larger row blocks when M is
-     * large) must give bitwise the same C as the serial path, reached here
+     * column chunks when M is small and B needs several slabs, both operands packed once when M is
+     * small and B fits one slab, column halves at the end and larger row blocks when M is large)
+     * must give bitwise the same C as the serial path, reached here
      * by slices small enough to stay serial: the summation order per element may not depend on
      * threads or scheduling.
      */
@@ -76,7 +77,9 @@ class CpuMatmulTest {
         int k = 4 * Gemm.KC + 5;
         // two column slabs, the last partial; two row blocks, the last partial
         assertParallelEqualsSerial(new Random(11), Gemm.MC + 5, Gemm.SHARED_B / (GemmKernel.NR * k) * GemmKernel.NR + 9, k);
-        assertParallelEqualsSerial(new Random(12), 7, 3001, 300); // one row block, split by columns
+        assertParallelEqualsSerial(new Random(12), 7, 3001, 300); // one row block: both operands packed once (fewRows)
+        // few rows, three KC blocks, partial last panels of A and B (a weight gradient's shape)
+        assertParallelEqualsSerial(new Random(14), 4 * GemmKernel.MR + 5, 5 * GemmKernel.NR + 3, 2 * Gemm.KC + 7);
         // many row blocks: the last ones run as column halves; two KC blocks; a partial last panel
         assertParallelEqualsSerial(new Random(13), 8 * Gemm.MC + 5, 3 * GemmKernel.NR + 7, Gemm.KC + 3);
         // rows enough for the larger row blocks (MC_LARGE)
