@@ -201,6 +201,8 @@ public final class Gemm {
      * packed once per column chunk, as much work as the products at 128 x 128 x 8192. Here both
      * operands are packed once, all of K, on all threads, and a task is a few A panels against one
      * B panel, KC blocks in order: every element of C sums in the same order as on the other paths.
+     * The calling thread's A pack buffer then grows to M x K (at most {@link #SHARED_B} floats, the
+     * bound B's shared slab already has) and is kept for its next product, as B's is.
      */
     private static float[] fewRows(boolean accumulate, int M, int N, int K,
                                    float[] a, int aOff, int aRowStride, int aColStride,
