@@ -34,17 +34,15 @@ final class GemmPacking {
             }
             return;
         }
-        if (rs == 1) {
+        if (rs == 1 && rows == MR) {
             // Column-major A (a transposed operand, as in a weight gradient's x^T): the MR values of
-            // each column are contiguous, one masked vector copy per column. Element by element
-            // this packing took longer than the products at 128 x 128 x 8192.
-            if (rows == MR) {
-                for (int p = 0; p < kc; p++) {
-                    int s = base + p * cs, o = d + p * MR;
-                    for (int i = 0; i < MR; i++) dst[o + i] = src[s + i];
-                }
-                return;
+            // each column are contiguous, a fixed-length copy per column. The general loop below
+            // (strided index, variable length) took longer than the products at 128 x 128 x 8192.
+            for (int p = 0; p < kc; p++) {
+                int s = base + p * cs, o = d + p * MR;
+                for (int i = 0; i < MR; i++) dst[o + i] = src[s + i];
             }
+            return;
         }
         for (int p = 0; p < kc; p++) {
             int s = base + p * cs, o = d + p * MR;

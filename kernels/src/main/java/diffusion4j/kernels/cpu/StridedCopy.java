@@ -43,13 +43,13 @@ final class StridedCopy {
         }
         if (from.numel() == 0) return;
         Joint j = Joint.of(from, to);
-        int r = j.shape.length;
+        int r = j.shape.length, k = r == 0 ? -1 : unitDim(j.s, r - 1);
         if (r == 0) {
             dst[j.d0] = src[j.s0];
         } else if (j.s[r - 1] == 1 && j.d[r - 1] == 1) {
             runs(src, dst, j);
-        } else if (j.d[r - 1] == 1 && unitDim(j.s, r - 1) >= 0) {
-            transpose(src, dst, j, unitDim(j.s, r - 1));
+        } else if (j.d[r - 1] == 1 && k >= 0) {
+            transpose(src, dst, j, k);
         } else {
             elements(src, dst, j);
         }

@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Matrix transpose in registers: for {@link CpuAttentionRows}, which needs K^T and V^T as B operands
- * of its products, {@link WinogradWeightGrad}'s NHWC copy of dy, and {@link StridedCopy}'s copies of
- * transposed and permuted views. Whole 16 x 16 blocks go
+ * of its products, and for {@link StridedCopy}'s copies of transposed and permuted views (among them
+ * {@link WinogradWeightGrad}'s NHWC copy of dy). Whole 16 x 16 blocks go
  * through four stages, each swapping the off-diagonal s x s sub-blocks of every pair of rows
  * (r, r + s), s = 8, 4, 2, 1, with one two-vector permute per output row ({@code selectFrom(a, b)}):
  * the recursive block transpose. The block is written out so that its 16 rows stay in registers

@@ -6,6 +6,7 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 import static diffusion4j.kernels.cpu.GemmPacking.panels;
 
+import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.TensorScope;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
@@ -92,13 +93,11 @@ final class WinogradWeightGrad {
         return CpuWinograd.weights(o, c, du, us, 1, o);
     }
 
-    /** dy as (N, OH*OW, O), in the calling thread's scratch ({@link Transpose}, an image per task). */
+    /** dy as (N, OH*OW, O), in the calling thread's scratch: the (N, O, HW) input's permuted view, copied by {@link StridedCopy}. */
     private static float[] nhwc(CpuWinograd.Geo g, float[] dy, int dyo) {
-        int o = g.o(), hw = g.oh() * g.ow();
-        float[] t = ConvScratch.get(ConvScratch.PACKED_DY, g.n() * hw * o);
-        Parallel.range(g.n(), (n0, n1) -> {
-            for (int n = n0; n < n1; n++) Transpose.transpose(dy, dyo + n * o * hw, hw, o, hw, t, n * hw * o, o);
-        });
+        int n = g.n(), o = g.o(), hw = g.oh() * g.ow();
+        float[] t = ConvScratch.get(ConvScratch.PACKED_DY, n * hw * o);
+        StridedCopy.copy(dy, new Layout(new int[] {n, hw, o}, new int[] {o * hw, 1, hw}, dyo), t, Layout.contiguous(n, hw, o));
         return t;
     }
 
