@@ -1,6 +1,8 @@
 package diffusion4j.kernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -8,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The register-block transpose against the definition, element by element: whole blocks, edges,
  * offsets, source rows packed or with a gap between them, padded destination rows (whole blocks go
- * the scalar way too where vectors are not 16 floats wide).
+ * the scalar way too where vectors are not 16 floats wide); and the row folds, whose max must be
+ * exact and whose sum, a fixed tree, must be the tree's value.
  */
 class TransposeTest {
     @Test
@@ -27,5 +30,39 @@ class TransposeTest {
                 assertArrayEquals(want, got, rows + " x " + cols + ", source rows " + srcLd + " apart");
             }
         }
+    }
+
+    @Test
+    void foldRowsGivesEachRowsMaxAndSum() {
+        assumeTrue(GemmKernel.LANES == Transpose.BLOCK, "Transpose.foldRows needs 16-float vectors (AVX-512); this CPU has "
+                + GemmKernel.LANES);
+        Random r = new Random(5);
+        int l = Transpose.BLOCK, so = 3, d = 2;
+        float[] src = new float[so + l * l];
+        for (int i = 0; i < src.length; i++) src[i] = (float) r.nextGaussian() * 10;
+        src[so + 4 * l + 9] = Float.NEGATIVE_INFINITY; // an -inf lane leaves the max alone
+        for (int t = 0; t < l; t++) src[so + 7 * l + t] = Float.NEGATIVE_INFINITY; // a row that sees nothing
+        src[so + 11 * l + 15] = Float.NaN; // a NaN anywhere in a row is its max and its sum
+        float[] max = new float[d + l], sum = new float[d + l];
+        Transpose.foldRows(src, so, true, max, d);
+        Transpose.foldRows(src, so, false, sum, d);
+        for (int row = 0; row < l; row++) {
+            float wantMax = Float.NEGATIVE_INFINITY;
+            double exact = 0;
+            for (int t = 0; t < l; t++) {
+                wantMax = Math.max(wantMax, src[so + row * l + t]);
+                exact += src[so + row * l + t];
+            }
+            assertEquals(wantMax, max[d + row], "max of row " + row);
+            // The tree: lanes t and t + 8, then + 4, + 2, + 1.
+            float[] lanes = new float[l];
+            System.arraycopy(src, so + row * l, lanes, 0, l);
+            for (int s = l / 2; s >= 1; s /= 2) for (int t = 0; t < s; t++) lanes[t] += lanes[t + s];
+            assertEquals(lanes[0], sum[d + row], "sum of row " + row);
+            if (Double.isFinite(exact)) assertEquals(exact, sum[d + row], 1e-4 * l * 10, "sum of row " + row + " against the exact sum");
+        }
+        assertEquals(Float.NEGATIVE_INFINITY, max[d + 7]);
+        assertEquals(Float.NaN, max[d + 11]);
+        assertEquals(Float.NaN, sum[d + 11]);
     }
 }
