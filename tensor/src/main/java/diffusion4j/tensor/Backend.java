@@ -45,6 +45,13 @@ public interface Backend {
     /** The elements of {@code x} in row-major order, as a new host array. */
     float[] download(Tensor x);
 
+    /**
+     * A new dense row-major storage holding the elements of {@code x} ({@link Tensor#contiguous()}
+     * of a view). The copy writes every element, so unlike {@link #allocate} then {@link #copyInto}
+     * the new storage need not be zero-filled first.
+     */
+    Storage contiguous(Tensor x);
+
     /** A storage of {@code length} elements all equal to {@code value}. */
     Storage full(int length, float value);
 

@@ -208,9 +208,7 @@ public final class Tensor {
     /** A dense copy, or this tensor when it already is dense. */
     public Tensor contiguous() {
         if (isContiguous()) return this;
-        Storage out = backend.allocate(numel());
-        backend.copyInto(this, out, Layout.contiguous(shape()));
-        return wrap(out, shape(), backend);
+        return wrap(backend.contiguous(this), shape(), backend);
     }
 
     /** Same elements in a new shape (one size may be -1); a view when strides allow, else a copy. */

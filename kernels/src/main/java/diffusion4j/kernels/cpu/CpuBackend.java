@@ -50,6 +50,10 @@ public final class CpuBackend implements Backend {
         return CpuMemory.allocate(length);
     }
 
+    @Override public Storage contiguous(Tensor x) {
+        return CpuMemory.contiguous(x);
+    }
+
     @Override public Storage upload(float[] data) {
         return CpuMemory.upload(data);
     }

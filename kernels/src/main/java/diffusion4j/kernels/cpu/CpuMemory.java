@@ -48,6 +48,18 @@ final class CpuMemory {
         return out;
     }
 
+    /**
+     * A dense copy of {@code x} by {@link StridedCopy}, into an array that is not zero-filled first
+     * (the copy writes every element): inside a scope that fill was a pass over a recycled array,
+     * about 0.1 ms per 4 MiB, for each of the UNet step's 18 {@code contiguous()} calls.
+     */
+    static Storage contiguous(Tensor x) {
+        Layout l = x.layout();
+        float[] out = TensorScope.array(l.numel());
+        StridedCopy.copy(HeapStorage.of(x.storage()), l, out, Layout.contiguous(l.shape()));
+        return new HeapStorage(out);
+    }
+
     /** Writes the elements of {@code src} into the view {@code dst} (same shape) of {@code dstStorage}: {@link StridedCopy}. */
     static void copyInto(Tensor src, Storage dstStorage, Layout dst) {
         StridedCopy.copy(HeapStorage.of(src.storage()), src.layout(), HeapStorage.of(dstStorage), dst);

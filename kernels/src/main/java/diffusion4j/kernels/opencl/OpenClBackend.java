@@ -57,6 +57,13 @@ public final class OpenClBackend implements Backend {
         return rt.zeros(length);
     }
 
+    /** A pooled buffer left as it comes (the copy writes every element), then {@link #copyInto}. */
+    @Override public Storage contiguous(Tensor x) {
+        Storage s = rt.allocate(x.numel());
+        copyInto(x, s, Layout.contiguous(x.shape()));
+        return s;
+    }
+
     @Override public Storage upload(float[] data) {
         return rt.upload(data);
     }

@@ -79,6 +79,7 @@ public final class ProfilingBackend implements Backend {
     @Override public Storage allocate(int length) { return time("allocate", () -> delegate.allocate(length)); }
     @Override public Storage upload(float[] data) { return time("upload", () -> delegate.upload(data)); }
     @Override public float[] download(Tensor x) { return time("download", () -> delegate.download(x)); }
+    @Override public Storage contiguous(Tensor x) { return time("contiguous", () -> delegate.contiguous(x)); }
     @Override public Storage full(int length, float value) { return time("full", () -> delegate.full(length, value)); }
     @Override public void copyInto(Tensor src, Storage dstStorage, Layout dst) {
         timeVoid("copyInto", () -> delegate.copyInto(src, dstStorage, dst));

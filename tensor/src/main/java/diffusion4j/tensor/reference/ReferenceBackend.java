@@ -45,6 +45,10 @@ public final class ReferenceBackend implements Backend {
         return new HeapStorage(length);
     }
 
+    @Override public Storage contiguous(Tensor x) {
+        return new HeapStorage(download(x));
+    }
+
     @Override public Storage upload(float[] data) {
         return new HeapStorage(data); // owned, per the Backend contract
     }
