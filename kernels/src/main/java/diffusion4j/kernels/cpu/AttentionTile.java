@@ -49,7 +49,7 @@ final class AttentionTile {
                    float[] c, int co, int ldc, boolean acc) {
         int j = 0;
         for (; j + WIDE <= n; j += WIDE) {
-            for (int i = 0; i < m; i += WIDE_ROWS) tileNNWide(kc, a, ao + i * lda, lda, b, bo + j, ldb, c, co + i * ldc + j, ldc, acc);
+            for (int i = 0; i < m; i += WIDE_ROWS) tileNNWide(kc, a, ao + i * lda, lda, b, bo + j, ldb, NR, c, co + i * ldc + j, ldc, acc);
         }
         for (; j < n; j += NR) {
             for (int i = 0; i < m; i += TR) tileNN(kc, a, ao + i * lda, lda, b, bo + j, ldb, c, co + i * ldc + j, ldc, acc);
@@ -144,20 +144,22 @@ final class AttentionTile {
      * sums in the same order as {@link #tileNN}). Each step loads four B vectors and broadcasts four
      * A elements for 16 fmas, where the 8 x NR tile loads two and broadcasts eight: fewer loads per
      * fma and four A rows to address instead of eight. At 64 x 64 x 64 in L1, one core, it ran at
-     * 217-222 GFLOP/s (the FMA peak) against 173-179 for the 8 x NR tile.
+     * 217-222 GFLOP/s (the FMA peak) against 173-179 for the 8 x NR tile. The tile's B columns are
+     * two NR-wide halves, the second {@code half} floats after the first: NR for a row-major B, or
+     * one packed panel's size for B in NR-wide panels ({@link WinogradWeightGrad}).
      */
-    static void tileNNWide(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+    static void tileNNWide(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb, int half,
                            float[] c, int co, int ldc, boolean acc) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
-        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, v1 = LANES, v2 = 2 * LANES, v3 = 3 * LANES;
+        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, v1 = LANES, v2 = 2 * LANES, v3 = 3 * LANES, h1 = half + LANES;
         for (int p = 0; p < kc; p++) {
             int ai = ao + p, bi = bo + p * ldb;
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + v1);
-            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + v2);
-            FloatVector b3 = FloatVector.fromArray(SPECIES, b, bi + v3);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + half);
+            FloatVector b3 = FloatVector.fromArray(SPECIES, b, bi + h1);
             FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);

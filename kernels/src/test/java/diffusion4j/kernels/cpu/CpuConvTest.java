@@ -170,6 +170,16 @@ class CpuConvTest {
         check(new Case(5, c, 2, 2, c, 3, 3, ConvParams.of(1, 1)), true, 21);
     }
 
+    /**
+     * The Winograd weight gradient's products: output channels in pairs of NR-wide panels on the
+     * wide tile, and an odd last panel on the 8-row one (three panels here), through viaWinograd.
+     */
+    @Test
+    void winogradWeightGradientWithAnOddPanel() {
+        check(new Case(2, 8, 6, 7, 3 * GemmKernel.NR, 3, 3, ConvParams.of(1, 1)), false, 24);
+        check(new Case(1, 16, 5, 4, 2 * GemmKernel.NR, 3, 3, ConvParams.of(1, 1)), false, 25);
+    }
+
     /** The Winograd weight gradient over more tiles than one chunk holds: chunks summed in order. */
     @Test
     void winogradWeightGradientInSeveralChunks() {
