@@ -63,8 +63,9 @@ class MemoryParityTest {
             int n = x.dev().numel();
             assertArrayEquals(x.ref().toFloatArray(), Parity.values(dev, dev.contiguous(x.dev()), n), "contiguous " + c.name() + " on " + device);
         }
-        // Big enough to come from the array pool: in a scope under the tests' poisoning (every pooled
-        // array starts as NaN), an element the copy skipped would show.
+        // A permuted, narrowed view big enough for the pooled, multithreaded path, against the
+        // definition element by element. The tests' poisoning starts every new or recycled array as
+        // NaN, so an element the copy skipped would show; in a scope, the array comes from the pool.
         Tensor big = Tensor.randn(device, new Generator(3), 3, 64, 80);
         float[] all = big.toFloatArray(), want = new float[70 * 3 * 64];
         for (int a = 0; a < 70; a++) {
