@@ -25,6 +25,17 @@ final class GemmPacking {
      * @param dst  written: {@code MR * kc} values from {@code d}
      */
     static void packA(int rows, int kc, float[] src, int base, int rs, int cs, float[] dst, int d) {
+        if (cs == 1 && LANES == Transpose.BLOCK) {
+            // Row-major A: 16 columns at a time through the register transpose, rows past the edge
+            // as zeros. The element loop below, MR scalar stores 48 bytes apart per column, took
+            // 0.3-0.55 ns a float, 7% of a thread's time in the 1024 product.
+            int p = 0;
+            for (; p + Transpose.BLOCK <= kc; p += Transpose.BLOCK) Transpose.block(src, base + p, rs, rows, dst, d + p * MR, MR, MR);
+            for (; p < kc; p++) {
+                for (int i = 0, o = d + p * MR; i < MR; i++) dst[o + i] = i < rows ? src[base + i * rs + p] : 0f;
+            }
+            return;
+        }
         if (rows < MR) Arrays.fill(dst, d, d + MR * kc, 0f);
         if (cs == 1 && rows == MR) {
             // Row-major A: MR unit-stride streams, one per row.

@@ -58,10 +58,30 @@ final class Transpose {
 
     /** One 16 x 16 block: rows of src from {@code so} at stride {@code sl} to rows of dst from {@code d} at stride {@code dl}. */
     static void block(float[] src, int so, int sl, float[] dst, int d, int dl) {
-        FloatVector a0 = row(src, so, sl, 0), a1 = row(src, so, sl, 1), a2 = row(src, so, sl, 2), a3 = row(src, so, sl, 3);
-        FloatVector a4 = row(src, so, sl, 4), a5 = row(src, so, sl, 5), a6 = row(src, so, sl, 6), a7 = row(src, so, sl, 7);
-        FloatVector a8 = row(src, so, sl, 8), a9 = row(src, so, sl, 9), a10 = row(src, so, sl, 10), a11 = row(src, so, sl, 11);
-        FloatVector a12 = row(src, so, sl, 12), a13 = row(src, so, sl, 13), a14 = row(src, so, sl, 14), a15 = row(src, so, sl, 15);
+        block(src, so, sl, BLOCK, dst, d, dl, BLOCK);
+    }
+
+    /**
+     * The first {@code rows} rows of a 16-column block, transposed into 16 rows of {@code width}
+     * values: {@code dst[d + c*dl + r] = src[so + r*sl + c]} for c < 16, r < width, where source
+     * rows at or past {@code rows} read as zeros (they are not loaded). {@code width} is 16 (any
+     * {@code dl >= 16}) or less with {@code dl == width}: then each of the first 15 rows is stored
+     * whole, its last {@code 16 - width} lanes landing on the start of the next row, which the next
+     * store then writes (rows go in ascending order), and the last row is stored under a mask, so
+     * nothing past {@code dst[d + 15*dl + width - 1]} is written. {@link GemmPacking#packA} writes its MR = 12
+     * row panels this way ({@code width = dl = 12}).
+     */
+    static void block(float[] src, int so, int sl, int rows, float[] dst, int d, int dl, int width) {
+        assert width == BLOCK ? dl >= BLOCK : dl == width && width > 0 : "width " + width + ", row stride " + dl;
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector a0 = rows > 0 ? row(src, so, sl, 0) : z, a1 = rows > 1 ? row(src, so, sl, 1) : z;
+        FloatVector a2 = rows > 2 ? row(src, so, sl, 2) : z, a3 = rows > 3 ? row(src, so, sl, 3) : z;
+        FloatVector a4 = rows > 4 ? row(src, so, sl, 4) : z, a5 = rows > 5 ? row(src, so, sl, 5) : z;
+        FloatVector a6 = rows > 6 ? row(src, so, sl, 6) : z, a7 = rows > 7 ? row(src, so, sl, 7) : z;
+        FloatVector a8 = rows > 8 ? row(src, so, sl, 8) : z, a9 = rows > 9 ? row(src, so, sl, 9) : z;
+        FloatVector a10 = rows > 10 ? row(src, so, sl, 10) : z, a11 = rows > 11 ? row(src, so, sl, 11) : z;
+        FloatVector a12 = rows > 12 ? row(src, so, sl, 12) : z, a13 = rows > 13 ? row(src, so, sl, 13) : z;
+        FloatVector a14 = rows > 14 ? row(src, so, sl, 14) : z, a15 = rows > 15 ? row(src, so, sl, 15) : z;
         // s = 8: pairs (r, r + 8)
         FloatVector b0 = L8.selectFrom(a0, a8), b8 = H8.selectFrom(a0, a8), b1 = L8.selectFrom(a1, a9), b9 = H8.selectFrom(a1, a9);
         FloatVector b2 = L8.selectFrom(a2, a10), b10 = H8.selectFrom(a2, a10), b3 = L8.selectFrom(a3, a11), b11 = H8.selectFrom(a3, a11);
@@ -93,7 +113,9 @@ final class Transpose {
         L1.selectFrom(e12, e13).intoArray(dst, d + 12 * dl);
         H1.selectFrom(e12, e13).intoArray(dst, d + 13 * dl);
         L1.selectFrom(e14, e15).intoArray(dst, d + 14 * dl);
-        H1.selectFrom(e14, e15).intoArray(dst, d + 15 * dl);
+        FloatVector last = H1.selectFrom(e14, e15);
+        if (width == BLOCK) last.intoArray(dst, d + 15 * dl);
+        else last.intoArray(dst, d + 15 * dl, SPECIES.indexInRange(0, width));
     }
 
     /**

@@ -2,6 +2,7 @@ package diffusion4j.kernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -28,6 +29,31 @@ class TransposeTest {
                 for (int i = 0; i < rows; i++) for (int c = 0; c < cols; c++) want[at + c * ld + i] = src[base + i * srcLd + c];
                 Transpose.transpose(src, base, srcLd, rows, cols, got, at, ld);
                 assertArrayEquals(want, got, rows + " x " + cols + ", source rows " + srcLd + " apart");
+            }
+        }
+    }
+
+    @Test
+    void narrowBlockReadsOnlyItsRowsAndWritesOnlyItsWidth() {
+        assumeTrue(GemmKernel.LANES == Transpose.BLOCK, "the narrow block needs 16-float vectors (AVX-512); this CPU has "
+                + GemmKernel.LANES);
+        Random r = new Random(7);
+        int l = Transpose.BLOCK, so = 5, sl = l + 3, d = 4;
+        for (int[] c : new int[][] {{12, 12, 12}, {5, 12, 12}, {16, 16, 16}, {5, 16, 19}, {1, 9, 9}}) {
+            int rows = c[0], width = c[1], dl = c[2];
+            float[] src = new float[so + rows * sl]; // exactly the rows it may read
+            for (int i = 0; i < src.length; i++) src[i] = r.nextFloat();
+            float[] got = new float[d + 15 * dl + width + 6];
+            java.util.Arrays.fill(got, Float.NaN);
+            Transpose.block(src, so, sl, rows, got, d, dl, width);
+            for (int i = 0; i < got.length; i++) {
+                int col = (i - d) / dl, lane = (i - d) % dl;
+                if (i >= d && col < l && lane < width) {
+                    float want = lane < rows ? src[so + lane * sl + col] : 0f;
+                    assertEquals(want, got[i], "rows " + rows + ", width " + width + ": column " + col + ", lane " + lane);
+                } else {
+                    assertTrue(Float.isNaN(got[i]), "rows " + rows + ", width " + width + ": wrote outside the block at " + i);
+                }
             }
         }
     }
