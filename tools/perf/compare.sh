@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The one comparison command (docs/performance.md): on this machine, in one go, runs
-#   1. the diffusion4j JMH benchmarks of the compared cases (benchmarks/run.sh, JSON out),
-#   2. the same cases in PyTorch (tools/perf/torch_bench.py, 2 threads, OPENBLAS_CORETYPE=SKYLAKEX),
-#   3. 200 UNet-stage training steps in a fresh JVM and a fresh Python process, for peak RSS,
-#   4. the per-op profile of a few UNet-stage steps (where a step's time goes),
-# then prints the machine and a markdown table (tools/perf/join.py). Everything is also kept under
-# tools/perf/results/<date>_<time>/. About 10-12 minutes on 2 cores. Timings, not tests: nothing fails on a number.
+#   1. ROUNDS rounds (default 3), each of
+#      a. the diffusion4j JMH benchmarks of the compared cases (benchmarks/run.sh, JSON out),
+#      b. the same cases in PyTorch (tools/perf/torch_bench.py, 2 threads, OPENBLAS_CORETYPE=SKYLAKEX),
+#      the two sides taking turns to go first, so a slow spell of this shared machine falls on
+#      both sides of some round rather than on one side of the whole comparison;
+#   2. 200 UNet-stage training steps in a fresh JVM and a fresh Python process, for peak RSS,
+#   3. the per-op profile of a few UNet-stage steps (where a step's time goes),
+# then prints the machine and a markdown table (tools/perf/join.py): per case the median over the
+# rounds of each side's median, and the median and range of the rounds' ratios. Everything is also
+# kept under tools/perf/results/<date>_<time>/. About 12-15 minutes on 2 cores. Timings, not tests:
+# nothing fails on a number.
 #
 #   tools/perf/compare.sh                 # everything
-#   RSS_STEPS=200 tools/perf/compare.sh   # the issue's 200 steps for peak RSS (adds ~13 min at ~2 s a step per side on 2 cores)
+#   RSS_STEPS=200 tools/perf/compare.sh   # the issue's 200 steps for peak RSS
 #   RSS_HEAP= tools/perf/compare.sh       # peak RSS under the JVM's default heap policy instead of -Xmx512m
+#   ROUNDS=1 JMH_ITER="-wi 3 -i 5 -r 2s" tools/perf/compare.sh   # one long round, as before the tenth session
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +23,10 @@ root="$(cd "$here/../.." && pwd)"
 out="$here/results/$(date +%Y-%m-%d_%H%M%S)"
 mkdir -p "$out"
 rss_steps="${RSS_STEPS:-40}"
+rounds="${ROUNDS:-3}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: ROUNDS must be a positive integer, got '$rounds'" >&2; exit 2; }
+# JMH iterations per round (the benchmark classes' own defaults are 3 x 1 s warm-up, 5 x 2 s).
+read -r -a jmh_iter <<< "${JMH_ITER:--wi 2 -w 1s -i 4 -r 1s}"
 # The RSS run's heap setting, as a JVM app would be configured: without a cap the default max heap
 # is 1/4 of RAM and G1 (or Serial/Parallel/ZGC, worse) grows towards it before collecting, so the
 # peak measured heap policy (1.2-2.1 GiB with G1, 2.5-5.3 GiB with Parallel/Serial/ZGC), not need.
@@ -65,14 +75,21 @@ java="$(find_java)" || { echo "compare.sh: no JDK 25 found" >&2; exit 1; }
   echo '```'
 } | tee "$out/machine.md"
 
-echo "compare.sh: JMH (diffusion4j) ..." >&2
-"$root/benchmarks/run.sh" --json "$out/jmh.json" \
-  'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward(Scoped)?$' \
-  'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 > "$out/jmh.log" 2>&1 \
-  || { tail -30 "$out/jmh.log" >&2; exit 1; }
-
-echo "compare.sh: PyTorch ..." >&2
-"$python" "$here/torch_bench.py" --json "$out/torch.json" 2> "$out/torch.log"
+run_jmh() {
+  echo "compare.sh: round $1 of $rounds: JMH (diffusion4j) ..." >&2
+  "$root/benchmarks/run.sh" --json "$out/jmh.$1.json" \
+    'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward(Scoped)?$' \
+    'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 "${jmh_iter[@]}" > "$out/jmh.$1.log" 2>&1 \
+    || { tail -30 "$out/jmh.$1.log" >&2; exit 1; }
+}
+run_torch() {
+  echo "compare.sh: round $1 of $rounds: PyTorch ..." >&2
+  "$python" "$here/torch_bench.py" --json "$out/torch.$1.json" 2> "$out/torch.$1.log" \
+    || { tail -30 "$out/torch.$1.log" >&2; exit 1; }
+}
+for ((r = 1; r <= rounds; r++)); do
+  if ((r % 2)); then run_jmh "$r"; run_torch "$r"; else run_torch "$r"; run_jmh "$r"; fi
+done
 
 jar="$root/benchmarks/target/benchmarks.jar"
 jvm=("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$jar")
@@ -87,7 +104,9 @@ echo "compare.sh: per-op profile ..." >&2
   echo
   echo "## Results"
   echo
-  "$python" "$here/join.py" "$out/jmh.json" "$out/torch.json" "$out/java_rss.json" "$out/torch_rss.json"
+  jmh_files=() torch_files=()
+  for ((r = 1; r <= rounds; r++)); do jmh_files+=("$out/jmh.$r.json"); torch_files+=("$out/torch.$r.json"); done
+  "$python" "$here/join.py" --jmh "${jmh_files[@]}" --torch "${torch_files[@]}" --rss "$out/java_rss.json" "$out/torch_rss.json"
   echo
   echo "## Per-op profile of the UNet-stage step (diffusion4j, cpu)"
   echo

@@ -1,11 +1,19 @@
 #!/usr/bin/python3
-"""Joins the JMH JSON (diffusion4j) and torch_bench.py's JSON into the markdown comparison table
-printed by tools/perf/compare.sh. Usage: join.py JMH.json TORCH.json [JAVA_RSS.json TORCH_RSS.json]
+"""Joins the JMH JSON (diffusion4j) and torch_bench.py's JSON of one or more rounds into the
+markdown comparison table printed by tools/perf/compare.sh.
 
-Median: JMH's average-time mode gives one mean per measured iteration; the median of those
-iterations is the diffusion4j figure. PyTorch's is the median of single timed calls.
-Ratio = PyTorch ms / diffusion4j ms: above 1 means diffusion4j is faster.
+  join.py --jmh J1.json [J2.json ...] --torch T1.json [T2.json ...] [--rss JAVA_RSS.json TORCH_RSS.json]
+  join.py JMH.json TORCH.json [JAVA_RSS.json TORCH_RSS.json]      (one round, the old form)
+
+Jn and Tn are round n's two sides, measured one after the other. Per round: JMH's average-time
+mode gives one mean per measured iteration, and the median of those iterations is diffusion4j's
+figure; PyTorch's is the median of single timed calls; the round's ratio is PyTorch ms /
+diffusion4j ms (above 1: diffusion4j is faster). The table gives, per case, the median over the
+rounds of each side's figure, the median of the rounds' ratios (what "met" is decided on) and
+their range, so a round spoiled by a slow spell of a shared machine shows as an outlier instead of
+moving the result.
 """
+import argparse
 import json
 import statistics
 import sys
@@ -56,29 +64,64 @@ def fmt(v, spec):
     return "n/a" if v is None else format(v, spec)
 
 
+def parse(argv):
+    if argv and not argv[0].startswith("--"):  # the one-round positional form
+        if len(argv) not in (2, 4):
+            sys.exit("join.py: expected JMH.json TORCH.json [JAVA_RSS.json TORCH_RSS.json]")
+        return argparse.Namespace(jmh=[argv[0]], torch=[argv[1]], rss=argv[2:] or None)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jmh", nargs="+", required=True, help="JMH JSON of each round, in round order")
+    ap.add_argument("--torch", nargs="+", required=True, help="torch_bench.py JSON of each round, in the same order")
+    ap.add_argument("--rss", nargs=2, metavar=("JAVA_RSS", "TORCH_RSS"), help="the two peak-RSS JSON files")
+    args = ap.parse_args(argv)
+    if len(args.jmh) != len(args.torch):
+        ap.error(f"{len(args.jmh)} JMH files but {len(args.torch)} PyTorch files: one of each per round")
+    return args
+
+
 def main(argv):
-    d4j, peak = jmh_cases(argv[1])
-    torch = json.load(open(argv[2]))["cases"]
-    print(f"Measured FMA peak (FmaPeakBenchmark, all backend threads): {fmt(peak, '.1f')} GFLOP/s\n")
-    print("| case | diffusion4j median ms | PyTorch median ms | ratio PyTorch/d4j | target | met | d4j GFLOP/s | % of FMA peak |")
-    print("| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: |")
-    keys = list(d4j) + [k for k in torch if k not in d4j]
+    args = parse(argv[1:])
+    rounds = [(jmh_cases(j), json.load(open(t))["cases"]) for j, t in zip(args.jmh, args.torch)]
+    peaks = [peak for (_, peak), _ in rounds if peak is not None]
+    peak = statistics.median(peaks) if peaks else None
+    n = len(rounds)
+    print(f"Measured FMA peak (FmaPeakBenchmark, all backend threads; median of {len(peaks)} round(s)): {fmt(peak, '.1f')} GFLOP/s\n")
+    print(f"Rounds: {n}. Each side's figure is the median over the rounds of its per-round median; the ratio is the median "
+          f"of the {n} per-round ratios (PyTorch ms / diffusion4j ms), with their range.\n")
+    print("| case | diffusion4j median ms | PyTorch median ms | ratio PyTorch/d4j | ratio range | target | met | d4j GFLOP/s | % of FMA peak |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: |")
+    keys = []
+    for (d4j, _), torch in rounds:
+        keys += [k for k in d4j if k not in keys]
+    for (d4j, _), torch in rounds:
+        keys += [k for k in torch if k not in keys and not any(k == a.get("torch") for (d, _), _ in rounds for a in d.values())]
     for k in keys:
-        a = d4j.get(k, {})
-        b = torch.get(a.get("torch", k), {})
-        ms_a, ms_b = a.get("median_ms"), b.get("median_ms")
-        ratio = ms_b / ms_a if ms_a and ms_b else None
+        ours, theirs, ratios, rates = [], [], [], []
+        for (d4j, _), torch in rounds:
+            a = d4j.get(k, {})
+            b = torch.get(a.get("torch", k), {})
+            ms_a, ms_b = a.get("median_ms"), b.get("median_ms")
+            if ms_a:
+                ours.append(ms_a)
+            if ms_b:
+                theirs.append(ms_b)
+            if ms_a and ms_b:
+                ratios.append(ms_b / ms_a)
+            if a.get("gflops"):
+                rates.append(a["gflops"])
+        med = lambda xs: statistics.median(xs) if xs else None
+        ratio, g = med(ratios), med(rates)
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else "n/a"
         met = "n/a" if ratio is None else ("yes" if ratio >= target(k) else "no")
-        g = a.get("gflops")
         pct = 100 * g / peak if g and peak else None
         # conv2d counts the direct convolution's flops; Winograd does fewer, so it can pass 100%.
         mark = "*" if k.startswith("conv2d") and g else ""
-        print(f"| {k} | {fmt(ms_a, '.2f')} | {fmt(ms_b, '.2f')} | {fmt(ratio, '.2f')} | >= {target(k):.1f} | {met} "
-              f"| {fmt(g, '.1f')}{mark} | {fmt(pct, '.0f')}{'%' if pct is not None else ''}{mark} |")
+        print(f"| {k} | {fmt(med(ours), '.2f')} | {fmt(med(theirs), '.2f')} | {fmt(ratio, '.2f')} | {spread} | >= {target(k):.1f} "
+              f"| {met} | {fmt(g, '.1f')}{mark} | {fmt(pct, '.0f')}{'%' if pct is not None else ''}{mark} |")
     print("\n\\* conv2d GFLOP/s count the direct convolution's multiply-adds (2 N O C 9 H W per pass). Layers that run "
           "Winograd F(2x2, 3x3) do 2.25x fewer, so their effective rate can exceed the FMA peak.")
-    if len(argv) > 4:
-        jr, tr = json.load(open(argv[3])), json.load(open(argv[4]))
+    if args.rss:
+        jr, tr = json.load(open(args.rss[0])), json.load(open(args.rss[1]))
         print(f"\nPeak resident memory over {jr['steps']} UNet-stage training steps ({jr['shape']}), each in a fresh process:\n")
         print("| | peak RSS MiB | median step ms (in that run) |")
         print("| --- | ---: | ---: |")
