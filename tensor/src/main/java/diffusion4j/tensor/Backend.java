@@ -165,14 +165,21 @@ public interface Backend {
     NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor gamma);
 
     /**
-     * Fused scaled-dot-product attention, {@code softmax(scale * q k^T + mask) v}: q (B, Lq, D),
-     * k (B, Lk, D), v (B, Lk, Dv), contiguous. {@code keyMask} (B, Lk) or null: keys where it is 0
-     * are ignored. {@code causal}: query i sees keys j <= i + (Lk - Lq). A row that sees no key gives 0.
-     * Outputs out (B, Lq, Dv) and the row log-sum-exp lse (B, Lq) (-inf for rows that see no key).
+     * Fused scaled-dot-product attention, {@code softmax(scale * q k^T + mask) v}: q (..., Lq, D),
+     * k (..., Lk, D), v (..., Lk, Dv), one rank of at least 3 whose leading dims, B of them in all,
+     * are the batch ({@link AttentionShape}). Any strides: views such as a head split
+     * (N, L, H, Dh) permuted to (N, H, L, Dh) come as they are, and a backend copies what its
+     * kernels cannot read in place ({@link AttentionShape#dense}). {@code keyMask} (B, Lk) or null:
+     * keys where it is 0 are ignored. {@code causal}: query i sees keys j <= i + (Lk - Lq). A row
+     * that sees no key gives 0. Outputs, dense: out (B, Lq, Dv) and the row log-sum-exp lse (B, Lq)
+     * (-inf for rows that see no key).
      */
     AttentionOutput attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale);
 
-    /** Gradients of attention from the saved out and lse; dout (B, Lq, Dv). */
+    /**
+     * Gradients of attention from the saved out (..., Lq, Dv) and lse (..., Lq); dout (..., Lq, Dv).
+     * All any strides, as for {@link #attention}; dq, dk, dv dense, in q's, k's and v's sizes.
+     */
     AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                      Tensor keyMask, boolean causal, float scale);
 

@@ -254,11 +254,10 @@ public final class Functional {
             throw new IllegalArgumentException("attention: shapes q " + Shapes.format(q.shape()) + ", k " + Shapes.format(k.shape()) + ", v "
                     + Shapes.format(v.shape()) + " do not fit (..., Lq, D), (..., Lk, D), (..., Lk, Dv)");
         }
-        int bt = Shapes.numel(batch);
         Tensor mask = flatMask(keyMask, batch, lk);
         Backend b = q.backend();
-        Backend.AttentionOutput o = b.attention(q.contiguous().reshape(bt, lq, d), k.contiguous().reshape(bt, lk, d),
-                v.contiguous().reshape(bt, lk, dv), mask, causal, scale);
+        // Views go to the backend as they are (a head split is a permuted view; the kernels read it in place).
+        Backend.AttentionOutput o = b.attention(batched(q), batched(k), batched(v), mask, causal, scale);
         int[] outShape = Arrays.copyOf(batch, r);
         outShape[r - 2] = lq;
         outShape[r - 1] = dv;
@@ -276,12 +275,15 @@ public final class Functional {
         requireShape("attentionBackward", "dout", dout, out.shape());
         int r = q.rank();
         int[] batch = Arrays.copyOf(q.shape(), r - 2);
-        int bt = Shapes.numel(batch), lq = q.dim(-2), d = q.dim(-1), lk = k.dim(-2), dv = v.dim(-1);
         Backend b = q.backend();
-        Backend.AttentionGrads g = b.attentionBackward(q.contiguous().reshape(bt, lq, d), k.contiguous().reshape(bt, lk, d),
-                v.contiguous().reshape(bt, lk, dv), out.contiguous().reshape(bt, lq, dv), lse.contiguous().reshape(bt, lq),
-                dout.contiguous().reshape(bt, lq, dv), flatMask(keyMask, batch, lk), causal, scale);
+        Backend.AttentionGrads g = b.attentionBackward(batched(q), batched(k), batched(v), batched(out),
+                r == 2 ? lse.unsqueeze(0) : lse, batched(dout), flatMask(keyMask, batch, k.dim(-2)), causal, scale);
         return new AttentionGrads(Tensor.wrap(g.dq(), q.shape(), b), Tensor.wrap(g.dk(), k.shape(), b), Tensor.wrap(g.dv(), v.shape(), b));
+    }
+
+    /** An attention operand (..., L, W) with at least one batch dim, as the backend takes it: (L, W) gets a leading 1. */
+    private static Tensor batched(Tensor t) {
+        return t.rank() == 2 ? t.unsqueeze(0) : t;
     }
 
     private static Tensor flatMask(Tensor keyMask, int[] batch, int lk) {

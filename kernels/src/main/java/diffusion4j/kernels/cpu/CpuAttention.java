@@ -67,9 +67,10 @@ public final class CpuAttention {
     }
 
     /**
-     * @param q       (B, Lq, D) contiguous
-     * @param k       (B, Lk, D) contiguous
-     * @param v       (B, Lk, Dv) contiguous
+     * @param q       (..., Lq, D), any strides ({@link CpuAttentionRows} reads views in place, the
+     *                flash path makes dense copies of them)
+     * @param k       (..., Lk, D), any strides
+     * @param v       (..., Lk, Dv), any strides
      * @param keyMask (B, Lk) or null; keys where it is 0 are ignored
      * @return out (B, Lq, Dv), lse (B, Lq) with -inf (and output 0) for rows that see no key
      */
@@ -89,6 +90,10 @@ public final class CpuAttention {
 
     /** {@link #forward} on the flash path whatever the sizes. */
     static Backend.AttentionOutput forwardFlash(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
+        Dims.of(q, k, v); // validates the shapes before any copy
+        q = AttentionShape.dense(q);
+        k = AttentionShape.dense(k);
+        v = AttentionShape.dense(v);
         Dims n = Dims.of(q, k, v);
         float[] qs = data(q), ks = data(k), vs = data(v), bias = maskBias(keyMask, n);
         int qo = q.layout().offset(), ko = k.layout().offset(), vo = v.layout().offset();
@@ -175,7 +180,8 @@ public final class CpuAttention {
     /**
      * Gradients of {@link #forward} from its saved out and lse.
      *
-     * @param dout (B, Lq, Dv) contiguous
+     * @param out  (..., Lq, Dv) and lse (..., Lq), as forward returned them; dout (..., Lq, Dv); all of
+     *             these, and q, k, v, any strides
      * @return dq (B, Lq, D), dk (B, Lk, D), dv (B, Lk, Dv)
      */
     public static Backend.AttentionGrads backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
@@ -187,6 +193,13 @@ public final class CpuAttention {
     /** {@link #backward} on the flash path whatever the sizes. */
     static Backend.AttentionGrads backwardFlash(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                 Tensor keyMask, boolean causal, float scale) {
+        Dims.of(q, k, v);
+        q = AttentionShape.dense(q);
+        k = AttentionShape.dense(k);
+        v = AttentionShape.dense(v);
+        out = AttentionShape.dense(out);
+        dout = AttentionShape.dense(dout);
+        lse = lse.contiguous();
         Dims n = Dims.of(q, k, v);
         float[] dq = TensorScope.zeroArray(n.b * n.lq * n.d), dk = TensorScope.zeroArray(n.b * n.lk * n.d), dv = TensorScope.zeroArray(n.b * n.lk * n.dv);
         Src[] src = {Src.of(q), Src.of(k), Src.of(v), Src.of(out), Src.of(lse), Src.of(dout)};

@@ -10,9 +10,9 @@ import static diffusion4j.kernels.cpu.GemmKernel.NR;
 import static diffusion4j.kernels.cpu.GemmKernel.SPECIES;
 
 import diffusion4j.kernels.cpu.CpuAttention.Dims;
-import diffusion4j.kernels.cpu.CpuAttention.Src;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.HeapStorage;
+import diffusion4j.tensor.Layout;
 import diffusion4j.tensor.Tensor;
 import diffusion4j.tensor.TensorScope;
 import java.util.Arrays;
@@ -57,7 +57,7 @@ final class CpuAttentionRows {
     /** As {@link CpuAttention#forward}, on this path whatever the batch count. */
     static Backend.AttentionOutput forward(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
         Dims n = Dims.of(q, k, v);
-        Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v);
+        Operand qs = Operand.of(q), ks = Operand.of(k), vs = Operand.of(v);
         float[] bias = maskBias(keyMask, n), out = TensorScope.array(n.b() * n.lq() * n.dv()), lse = TensorScope.array(n.b() * n.lq());
         eachBatch(n, () -> new Block(n, bias, causal, scale, false), (w, b) -> {
             w.load(qs, ks, vs, null, b);
@@ -70,7 +70,8 @@ final class CpuAttentionRows {
     static Backend.AttentionGrads backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                            Tensor keyMask, boolean causal, float scale) {
         Dims n = Dims.of(q, k, v);
-        Src qs = Src.of(q), ks = Src.of(k), vs = Src.of(v), os = Src.of(out), ls = Src.of(lse), ds = Src.of(dout);
+        Operand qs = Operand.of(q), ks = Operand.of(k), vs = Operand.of(v), os = Operand.of(out), ds = Operand.of(dout);
+        Operand ls = Operand.of(lse.unsqueeze(-1)); // (..., Lq, 1): a row of one per query
         float[] bias = maskBias(keyMask, n);
         // Only a causal call leaves key rows for later query blocks to add into (see Block#backward);
         // otherwise every element is written, and zeroing 6 MiB at L = D = 64 took about 3% of the call.
@@ -103,6 +104,35 @@ final class CpuAttentionRows {
 
     static int roundUp(int x, int m) {
         return GemmPacking.panels(x, m) * m;
+    }
+
+    /**
+     * An operand (..., L, W) as the blocks read it: its array, the first element of each batch (the
+     * leading dims flattened in order) and the row stride. Any strides but W's, so a head split
+     * (N, L, H, Dh) permuted to (N, H, L, Dh) is read in place: the blocks copy Q and dO and
+     * transpose K and V per batch anyway, or read K and V rows at any stride. Where W's stride is
+     * not 1 (with W > 1) the operand is copied dense first.
+     */
+    record Operand(float[] a, int[] base, int ld) {
+        static Operand of(Tensor t) {
+            int r = t.rank();
+            if (t.dim(r - 1) > 1 && t.layout().stride(r - 1) != 1) t = t.contiguous();
+            Layout l = t.layout();
+            int batch = 1;
+            for (int i = 0; i < r - 2; i++) batch *= t.dim(i);
+            int[] base = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                int off = l.offset();
+                for (int i = r - 3, rest = b; i >= 0; rest /= t.dim(i), i--) off += rest % t.dim(i) * l.stride(i);
+                base[b] = off;
+            }
+            return new Operand(CpuAttention.data(t), base, l.stride(r - 2));
+        }
+
+        /** Element (row 0, column 0) of batch b. */
+        int at(int b) {
+            return base[b];
+        }
     }
 
     /** One thread's scratch and the steps over one batch. */
@@ -171,25 +201,25 @@ final class CpuAttentionRows {
          * (one thread, both forms interleaved in one JVM) and changed nothing at L = 256, D = 32.
          * K and V are read in place when whole tiles: their transposes have already brought them in.
          */
-        void load(Src q, Src k, Src v, Src dout, int b) {
-            int qBase = q.off() + b * n.lq() * n.d(), kBase = k.off() + b * n.lk() * n.d(), vBase = v.off() + b * n.lk() * n.dv();
-            copyRows(q.a(), qBase, n.lq(), n.d(), qc, dP);
+        void load(Operand q, Operand k, Operand v, Operand dout, int b) {
+            int kBase = k.at(b), vBase = v.at(b);
+            copyRows(q.a(), q.at(b), q.ld(), n.lq(), n.d(), qc, dP);
             qa = qc; qo = 0; ldq = dP;
             if (direct) {
-                ka = k.a(); ko = kBase; ldk = n.d();
-                va = v.a(); vo = vBase; ldv = n.dv();
+                ka = k.a(); ko = kBase; ldk = k.ld();
+                va = v.a(); vo = vBase; ldv = v.ld();
             } else {
-                copyRows(k.a(), kBase, n.lk(), n.d(), kc, dP);
-                copyRows(v.a(), vBase, n.lk(), n.dv(), vc, dvP);
+                copyRows(k.a(), kBase, k.ld(), n.lk(), n.d(), kc, dP);
+                copyRows(v.a(), vBase, v.ld(), n.lk(), n.dv(), vc, dvP);
                 ka = kc; va = vc;
                 ko = vo = 0;
                 ldk = dP;
                 ldv = dvP;
             }
-            transposeBatch(k.a(), kBase, n.d(), kt);
+            transposeBatch(k.a(), kBase, k.ld(), n.d(), kt);
             if (dout == null) return;
-            transposeBatch(v.a(), vBase, n.dv(), vt);
-            copyRows(dout.a(), dout.off() + b * n.lq() * n.dv(), n.lq(), n.dv(), dc, dvP);
+            transposeBatch(v.a(), vBase, v.ld(), n.dv(), vt);
+            copyRows(dout.a(), dout.at(b), dout.ld(), n.lq(), n.dv(), dc, dvP);
             da = dc; dOff = 0; ldo = dvP;
         }
 
@@ -199,8 +229,8 @@ final class CpuAttentionRows {
          * the hardware prefetcher streams them in; transposing straight from the input measured about
          * 8% slower over a whole call at L = D = 64 (paired runs, one JVM).
          */
-        void transposeBatch(float[] src, int base, int cols, float[] dst) {
-            System.arraycopy(src, base, stage, 0, n.lk() * cols);
+        void transposeBatch(float[] src, int base, int ld, int cols, float[] dst) {
+            copyRows(src, base, ld, n.lk(), cols, stage, cols);
             Transpose.transpose(stage, 0, cols, n.lk(), cols, dst, 0, lkP);
         }
 
@@ -310,12 +340,12 @@ final class CpuAttentionRows {
          * block then sees fewer than Lk keys) dk and dv must be zero on entry; otherwise into padded
          * scratch, copied out at the end. Every element is written either way.
          */
-        void backward(int b, Src out, Src lse, float[] dq, float[] dk, float[] dv) {
+        void backward(int b, Operand out, Operand lse, float[] dq, float[] dk, float[] dv) {
             // D = rowsum(dO * O) = rowsum(P * dP) (O = P V, dP = dO V^T). With no more keys than Dv
             // the second is no more work and is in L1 with each query block, where O must come from
             // memory (5% of the backward at L = D = 64); with many keys (L = 256, D = 32) it is 8x
             // the work, so there D comes from O, for the whole batch before the blocks.
-            if (!dFromBlock) rowDots(da, dOff, ldo, out.a(), out.off() + b * n.lq() * n.dv(), n.dv(), n.lq(), n.dv(), di, 0);
+            if (!dFromBlock) rowDots(da, dOff, ldo, out.a(), out.at(b), out.ld(), n.lq(), n.dv(), di, 0);
             float[] dkC = inPlace ? dk : dkS, dvC = inPlace ? dv : dvS, dqC = direct ? dq : o;
             int dkO = inPlace ? b * n.lk() * n.d() : 0, dvO = inPlace ? b * n.lk() * n.dv() : 0;
             if (!inPlace) {
@@ -332,7 +362,7 @@ final class CpuAttentionRows {
                 // P over kRows columns: dV and dK below have a row per key up to kRows, so columns past
                 // what a row sees must be exactly 0 there.
                 for (int r = 0; r < rows; r++) {
-                    float rowLse = lse.a()[lse.off() + b * n.lq() + i0 + r];
+                    float rowLse = lse.a()[lse.at(b) + (i0 + r) * lse.ld()];
                     if (rowLse == Float.NEGATIVE_INFINITY) {
                         Arrays.fill(s, r * lkP, r * lkP + kRows, 0f);
                         continue;
@@ -361,13 +391,16 @@ final class CpuAttentionRows {
         }
     }
 
-    /** {@code dst} rows of width {@code ld} from {@code rows x cols} at {@code base}; the padding is never written, so stays 0. */
-    static void copyRows(float[] src, int base, int rows, int cols, float[] dst, int ld) {
-        if (cols == ld) {
+    /**
+     * {@code dst} rows of width {@code ld} from {@code rows x cols} at {@code base}, source rows
+     * {@code srcLd} apart; the padding is never written, so stays 0.
+     */
+    static void copyRows(float[] src, int base, int srcLd, int rows, int cols, float[] dst, int ld) {
+        if (cols == ld && cols == srcLd) {
             System.arraycopy(src, base, dst, 0, rows * cols);
             return;
         }
-        for (int r = 0; r < rows; r++) System.arraycopy(src, base + r * cols, dst, r * ld, cols);
+        for (int r = 0; r < rows; r++) System.arraycopy(src, base + r * srcLd, dst, r * ld, cols);
     }
 
     /** {@code dst[d+t] = src[s+t] * f} for t < n. */

@@ -57,14 +57,18 @@ public final class ClAttention {
     }
 
     /**
-     * @param q       (B, Lq, D) contiguous
-     * @param k       (B, Lk, D) contiguous
-     * @param v       (B, Lk, Dv) contiguous
+     * @param q       (..., Lq, D), any strides (the kernels read dense copies of views)
+     * @param k       (..., Lk, D), any strides
+     * @param v       (..., Lk, Dv), any strides
      * @param keyMask (B, Lk) or null; keys where it is 0 are ignored
      * @return out (B, Lq, Dv), lse (B, Lq) with -inf (and output 0) for rows that see no key
      */
     public static Backend.AttentionOutput forward(ClRuntime rt, Tensor q, Tensor k, Tensor v, Tensor keyMask,
                                                   boolean causal, float scale) {
+        Dims.of(q, k, v); // validates the shapes before any copy
+        q = AttentionShape.dense(q);
+        k = AttentionShape.dense(k);
+        v = AttentionShape.dense(v);
         Dims n = Dims.of(q, k, v);
         Config cfg = Config.of(rt, n);
         ClStorage out = rt.allocate(n.b * n.lq * n.dv), lse = rt.allocate(n.b * n.lq);
@@ -78,13 +82,20 @@ public final class ClAttention {
     /**
      * Gradients of {@link #forward} from its saved out and lse.
      *
-     * @param out  (B, Lq, Dv) contiguous, as forward returned it
-     * @param lse  (B, Lq) contiguous, as forward returned it
-     * @param dout (B, Lq, Dv) contiguous
+     * @param out  (..., Lq, Dv), as forward returned it
+     * @param lse  (..., Lq), as forward returned it
+     * @param dout (..., Lq, Dv); all of these, and q, k, v, any strides
      * @return dq (B, Lq, D), dk (B, Lk, D), dv (B, Lk, Dv)
      */
     public static Backend.AttentionGrads backward(ClRuntime rt, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                                   Tensor dout, Tensor keyMask, boolean causal, float scale) {
+        Dims.of(q, k, v);
+        q = AttentionShape.dense(q);
+        k = AttentionShape.dense(k);
+        v = AttentionShape.dense(v);
+        out = AttentionShape.dense(out);
+        dout = AttentionShape.dense(dout);
+        lse = lse.contiguous();
         Dims n = Dims.of(q, k, v);
         Config cfg = Config.of(rt, n);
         ClStorage dq = rt.allocate(n.b * n.lq * n.d), dk = rt.allocate(n.b * n.lk * n.d), dv = rt.allocate(n.b * n.lk * n.dv);

@@ -215,7 +215,7 @@ class CpuAttentionTest {
     void rejectsMismatchedShapes() {
         Tensor q = GemmTesting.tensor(new float[2 * 3 * 4], 2, 3, 4), k = GemmTesting.tensor(new float[2 * 5 * 3], 2, 5, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CpuAttention.forward(q, k, k, null, false, 1f));
-        assertTrue(e.getMessage().startsWith("attention: expected q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv), got (2, 3, 4), (2, 5, 3)"),
+        assertTrue(e.getMessage().startsWith("attention: expected q (..., Lq, D), k (..., Lk, D), v (..., Lk, Dv) with the same batch dims, rank 3 or more, got (2, 3, 4), (2, 5, 3)"),
                 e.getMessage());
         Tensor k4 = GemmTesting.tensor(new float[2 * 5 * 4], 2, 5, 4), mask = GemmTesting.tensor(new float[5], 1, 5);
         e = assertThrows(IllegalArgumentException.class, () -> CpuAttention.forward(q, k4, k4, mask, false, 1f));

@@ -1,5 +1,7 @@
 package diffusion4j.kernels.parity;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import diffusion4j.kernels.parity.Parity.Pair;
 import diffusion4j.tensor.Backend.AttentionGrads;
 import diffusion4j.tensor.Backend.AttentionOutput;
@@ -80,6 +82,68 @@ class MatmulAttentionParityTest {
                 }
             }
         }
+    }
+
+    /**
+     * Attention on the views a multi-head layer passes: q, k, v and dout are (N, L, H*Dh) split into
+     * heads and permuted to (N, H, L, Dh) (rows H*Dh apart, heads Dh apart), the saved out a permuted
+     * (N, Lq, H, Dv) and lse a transposed (N, Lq, H). Sizes (N, H, Lq, Lk, Dh): whole tiles, so the
+     * CPU's rows path reads K and V rows in place; odd sizes, copied; a long key sequence (the flash
+     * path, on dense copies).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("diffusion4j.kernels.parity.Parity#devices")
+    void attentionOnHeadSplitViews(Device device) {
+        long seed = 300;
+        for (int[] s : new int[][] {{2, 3, 16, 16, 32}, {2, 3, 9, 13, 7}, {1, 2, 5, 530, 8}}) {
+            int n = s[0], h = s[1], lq = s[2], lk = s[3], dh = s[4], bt = n * h;
+            Pair q = heads(Parity.randn(device, seed++, n, lq, h * dh), h), k = heads(Parity.randn(device, seed++, n, lk, h * dh), h);
+            Pair v = heads(Parity.randn(device, seed++, n, lk, h * dh), h), dout = heads(Parity.randn(device, seed++, n, lq, h * dh), h);
+            float[] mask = new float[bt * lk];
+            for (int i = 0; i < mask.length; i++) mask[i] = i % 5 == 1 ? 0 : 1;
+            Pair keyMask = Parity.pair(device, mask, bt, lk);
+            float scale = (float) (1 / Math.sqrt(dh));
+            for (boolean causal : new boolean[] {false, true}) {
+                boolean masked = !causal;
+                String what = "attention on head-split views " + Arrays.toString(s) + " causal " + causal + " masked " + masked;
+                double atol = 1e-4 * Math.sqrt(lk);
+                Parity.closeAll(what, device, new int[][] {{bt, lq, dh}, {bt, lq}}, new double[] {atol, atol}, RTOL, b -> {
+                    AttentionOutput o = b.attention(q.on(b), k.on(b), v.on(b), masked ? keyMask.on(b) : null, causal, scale);
+                    return new Storage[] {o.out(), o.lse()};
+                });
+                AttentionOutput o = Parity.reference().attention(q.ref(), k.ref(), v.ref(), masked ? keyMask.ref() : null, causal, scale);
+                // The oracle itself reads the views as the dense copies they stand for.
+                AttentionOutput dense = Parity.reference().attention(q.ref().contiguous(), k.ref().contiguous(), v.ref().contiguous(),
+                        masked ? keyMask.ref() : null, causal, scale);
+                assertArrayEquals(Parity.values(Parity.reference(), dense.out(), bt, lq, dh), Parity.values(Parity.reference(), o.out(), bt, lq, dh),
+                        what + ": the reference on views and on dense copies");
+                // The saved out and lse as views too: out from an (N, Lq, H, Dv) array, lse from an (N, Lq, H) one.
+                float[] outs = Parity.values(Parity.reference(), o.out(), n, h, lq, dh), lses = Parity.values(Parity.reference(), o.lse(), n, h, lq);
+                float[] outT = new float[outs.length], lseT = new float[lses.length];
+                for (int a = 0; a < n; a++) {
+                    for (int hh = 0; hh < h; hh++) {
+                        for (int i = 0; i < lq; i++) {
+                            lseT[(a * lq + i) * h + hh] = lses[(a * h + hh) * lq + i];
+                            for (int e = 0; e < dh; e++) outT[((a * lq + i) * h + hh) * dh + e] = outs[((a * h + hh) * lq + i) * dh + e];
+                        }
+                    }
+                }
+                Pair out = Parity.pair(device, outT, n, lq, h, dh).view(t -> t.permute(0, 2, 1, 3));
+                Pair lse = Parity.pair(device, lseT, n, lq, h).view(t -> t.transpose(1, 2));
+                double gtol = 1e-4 * Math.sqrt(Math.max(lq, lk) * dh);
+                Parity.closeAll(what + " backward", device, new int[][] {{bt, lq, dh}, {bt, lk, dh}, {bt, lk, dh}},
+                        new double[] {gtol, gtol, gtol}, RTOL, b -> {
+                            AttentionGrads g = b.attentionBackward(q.on(b), k.on(b), v.on(b), out.on(b), lse.on(b), dout.on(b),
+                                    masked ? keyMask.on(b) : null, causal, scale);
+                            return new Storage[] {g.dq(), g.dk(), g.dv()};
+                        });
+            }
+        }
+    }
+
+    /** (N, L, H*Dh) as (N, H, L, Dh): a reshape then a permute, as MultiHeadAttention splits heads. */
+    private static Pair heads(Pair x, int h) {
+        return x.view(t -> t.reshape(t.dim(0), t.dim(1), h, t.dim(2) / h).permute(0, 2, 1, 3));
     }
 
     private static Pair saved(Device device, Storage s, int... shape) {

@@ -1,6 +1,7 @@
 package diffusion4j.tensor.reference;
 
 import diffusion4j.tensor.AdamUpdate;
+import diffusion4j.tensor.AttentionShape;
 import diffusion4j.tensor.Backend;
 import diffusion4j.tensor.BinaryOp;
 import diffusion4j.tensor.ConvParams;
@@ -197,7 +198,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     private static RefAttention.Dims dims(Tensor q, Tensor k, Tensor v) {
-        return new RefAttention.Dims(q.dim(0), q.dim(1), k.dim(1), q.dim(2), v.dim(2));
+        AttentionShape s = AttentionShape.of(q, k, v); // any rank >= 3; read() flattens the batch dims in order
+        return new RefAttention.Dims(s.b(), s.lq(), s.lk(), s.d(), s.dv());
     }
 
     @Override public String toString() {
