@@ -25,7 +25,10 @@ mkdir -p "$out"
 rss_steps="${RSS_STEPS:-40}"
 rounds="${ROUNDS:-3}"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: ROUNDS must be a positive integer, got '$rounds'" >&2; exit 2; }
-# JMH iterations per round (the benchmark classes' own defaults are 3 x 1 s warm-up, 5 x 2 s).
+# JMH iterations per round (the benchmark classes' own defaults are 3 x 1 s warm-up, 5 x 2 s), in
+# sample-time mode: every call is timed and join.py takes the median call, the statistic
+# torch_bench.py gives for PyTorch. (The average-time mode's iteration means carry each
+# iteration's GC pauses and other outliers, which PyTorch's median drops.)
 read -r -a jmh_iter <<< "${JMH_ITER:--wi 2 -w 1s -i 4 -r 1s}"
 # The RSS run's heap setting, as a JVM app would be configured: without a cap the default max heap
 # is 1/4 of RAM and G1 (or Serial/Parallel/ZGC, worse) grows towards it before collecting, so the
@@ -79,7 +82,7 @@ run_jmh() {
   echo "compare.sh: round $1 of $rounds: JMH (diffusion4j) ..." >&2
   "$root/benchmarks/run.sh" --json "$out/jmh.$1.json" \
     'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward(Scoped)?$' \
-    'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 "${jmh_iter[@]}" > "$out/jmh.$1.log" 2>&1 \
+    'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 -bm sample -tu ms "${jmh_iter[@]}" > "$out/jmh.$1.log" 2>&1 \
     || { tail -30 "$out/jmh.$1.log" >&2; exit 1; }
 }
 run_torch() {

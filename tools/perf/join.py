@@ -5,9 +5,10 @@ markdown comparison table printed by tools/perf/compare.sh.
   join.py --jmh J1.json [J2.json ...] --torch T1.json [T2.json ...] [--rss JAVA_RSS.json TORCH_RSS.json]
   join.py JMH.json TORCH.json [JAVA_RSS.json TORCH_RSS.json]      (one round, the old form)
 
-Jn and Tn are round n's two sides, measured one after the other. Per round: JMH's average-time
-mode gives one mean per measured iteration, and the median of those iterations is diffusion4j's
-figure; PyTorch's is the median of single timed calls; the round's ratio is PyTorch ms /
+Jn and Tn are round n's two sides, measured one after the other. Per round: diffusion4j's figure
+is the median call of JMH's sample-time mode (compare.sh runs it so), the statistic PyTorch's side
+gives (the median of single timed calls); in average-time mode, which gives one mean per measured
+iteration, the median of those means instead. The round's ratio is PyTorch ms /
 diffusion4j ms (above 1: diffusion4j is faster). The table gives, per case, the median over the
 rounds of each side's figure, the median of the rounds' ratios (what "met" is decided on) and
 their range, so a round spoiled by a slow spell of a shared machine shows as an outlier instead of
@@ -46,7 +47,10 @@ def jmh_cases(path):
     for r in json.load(open(path)):
         method = r["benchmark"].rsplit(".", 2)
         method = method[-2] + "." + method[-1]
-        raw = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
+        if r.get("mode") == "sample":  # every call timed: the median call, PyTorch's statistic too
+            median = r["primaryMetric"]["scorePercentiles"]["50.0"]
+        else:  # one mean per iteration: their median
+            median = statistics.median(v for fork in r["primaryMetric"]["rawData"] for v in fork)
         gflops = r.get("secondaryMetrics", {}).get("gflops", {}).get("score")
         if method == "FmaPeakBenchmark.fmaPeak":
             peak = gflops
@@ -55,7 +59,7 @@ def jmh_cases(path):
             continue
         label, param, *peer = METHODS[method]
         shape = r['params'][param]
-        cases[f"{label} {shape}"] = {"median_ms": statistics.median(raw), "gflops": gflops,
+        cases[f"{label} {shape}"] = {"median_ms": median, "gflops": gflops,
                                      "torch": f"{peer[0] if peer else label} {shape}"}
     return cases, peak
 

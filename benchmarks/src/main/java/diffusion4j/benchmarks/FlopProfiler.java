@@ -57,7 +57,7 @@ public final class FlopProfiler implements InternalProfiler {
     /**
      * GFLOP/s from a time per call.
      *
-     * @param timePerCall in {@code unit} per call (JMH's average-time score)
+     * @param timePerCall in {@code unit} per call (JMH's average-time or sample-time score)
      */
     static double gflops(double flop, double timePerCall, TimeUnit unit) {
         return gigaPerSecond(flop, timePerCall, unit);
@@ -81,8 +81,10 @@ public final class FlopProfiler implements InternalProfiler {
 
     @Override public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
                                                                  IterationResult result) {
-        // Only average-time scores are time per call; in other modes say nothing.
-        if (!benchmarkParams.getMode().equals(Mode.AverageTime)) return List.of();
+        // Average-time and sample-time scores are a time per call (sample time: the mean of the timed
+        // calls, which tools/perf/compare.sh uses for its medians); in other modes say nothing.
+        Mode mode = benchmarkParams.getMode();
+        if (mode != Mode.AverageTime && mode != Mode.SampleTime) return List.of();
         String name = benchmarkParams.getBenchmark();
         double score = result.getPrimaryResult().getScore();
         TimeUnit unit = benchmarkParams.getTimeUnit();
