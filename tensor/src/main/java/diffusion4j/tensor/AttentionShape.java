@@ -26,11 +26,26 @@ public record AttentionShape(int b, int lq, int lk, int d, int dv) {
     }
 
     /**
-     * An operand (..., L, W) as a dense (B, L, W) tensor: itself reshaped when already dense, else a
-     * copy. For kernels that read only dense operands (the OpenCL kernels, the CPU's flash path).
+     * The operands of one call as dense tensors, for kernels that read only dense ones (the OpenCL
+     * kernels, the CPU's flash path): q, k, v, out and dout (B, L, W), lse (B, Lq), each itself
+     * reshaped when already dense, else a copy. out, lse and dout are null for a forward.
      */
-    public static Tensor dense(Tensor t) {
-        int r = t.rank();
-        return t.contiguous().reshape(Shapes.numel(Arrays.copyOf(t.shape(), r - 2)), t.dim(r - 2), t.dim(r - 1));
+    public record Dense(AttentionShape shape, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout) {
+        /** q, k, v of a forward, validated before anything is copied. */
+        public static Dense forward(Tensor q, Tensor k, Tensor v) {
+            return new Dense(of(q, k, v), rows(q), rows(k), rows(v), null, null, null);
+        }
+
+        /** The operands of a backward, q, k, v validated before anything is copied. */
+        public static Dense backward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout) {
+            AttentionShape s = of(q, k, v);
+            return new Dense(s, rows(q), rows(k), rows(v), rows(out), lse.contiguous().reshape(s.b(), s.lq()), rows(dout));
+        }
+
+        /** (..., L, W) as a dense (B, L, W). */
+        private static Tensor rows(Tensor t) {
+            int r = t.rank();
+            return t.contiguous().reshape(Shapes.numel(Arrays.copyOf(t.shape(), r - 2)), t.dim(r - 2), t.dim(r - 1));
+        }
     }
 }

@@ -169,7 +169,7 @@ public interface Backend {
      * k (..., Lk, D), v (..., Lk, Dv), one rank of at least 3 whose leading dims, B of them in all,
      * are the batch ({@link AttentionShape}). Any strides: views such as a head split
      * (N, L, H, Dh) permuted to (N, H, L, Dh) come as they are, and a backend copies what its
-     * kernels cannot read in place ({@link AttentionShape#dense}). {@code keyMask} (B, Lk) or null:
+     * kernels cannot read in place ({@link AttentionShape.Dense}). {@code keyMask} (B, Lk) or null:
      * keys where it is 0 are ignored. {@code causal}: query i sees keys j <= i + (Lk - Lq). A row
      * that sees no key gives 0. Outputs, dense: out (B, Lq, Dv) and the row log-sum-exp lse (B, Lq)
      * (-inf for rows that see no key).

@@ -272,9 +272,14 @@ public final class Functional {
     /** Gradients of {@link #attention} from its saved out and lse. */
     public static AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                    Tensor keyMask, boolean causal, float scale) {
-        requireShape("attentionBackward", "dout", dout, out.shape());
         int r = q.rank();
-        int[] batch = Arrays.copyOf(q.shape(), r - 2);
+        int[] batch = Arrays.copyOf(q.shape(), r - 2), outShape = Arrays.copyOf(batch, r);
+        outShape[r - 2] = q.dim(-2);
+        outShape[r - 1] = v.dim(-1);
+        // The backend reads out and lse as views, so a misshapen one would be read wrong, not fail.
+        requireShape("attentionBackward", "out", out, outShape);
+        requireShape("attentionBackward", "lse", lse, Arrays.copyOf(outShape, r - 1));
+        requireShape("attentionBackward", "dout", dout, outShape);
         Backend b = q.backend();
         Backend.AttentionGrads g = b.attentionBackward(batched(q), batched(k), batched(v), batched(out),
                 r == 2 ? lse.unsqueeze(0) : lse, batched(dout), flatMask(keyMask, batch, k.dim(-2)), causal, scale);

@@ -56,7 +56,10 @@ public final class CpuAttention {
     /** Sizes of one call: q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv). */
     record Dims(int b, int lq, int lk, int d, int dv) {
         static Dims of(Tensor q, Tensor k, Tensor v) {
-            AttentionShape s = AttentionShape.of(q, k, v);
+            return of(AttentionShape.of(q, k, v));
+        }
+
+        static Dims of(AttentionShape s) {
             return new Dims(s.b(), s.lq(), s.lk(), s.d(), s.dv());
         }
 
@@ -90,13 +93,10 @@ public final class CpuAttention {
 
     /** {@link #forward} on the flash path whatever the sizes. */
     static Backend.AttentionOutput forwardFlash(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
-        Dims.of(q, k, v); // validates the shapes before any copy
-        q = AttentionShape.dense(q);
-        k = AttentionShape.dense(k);
-        v = AttentionShape.dense(v);
-        Dims n = Dims.of(q, k, v);
-        float[] qs = data(q), ks = data(k), vs = data(v), bias = maskBias(keyMask, n);
-        int qo = q.layout().offset(), ko = k.layout().offset(), vo = v.layout().offset();
+        AttentionShape.Dense in = AttentionShape.Dense.forward(q, k, v);
+        Dims n = Dims.of(in.shape());
+        float[] qs = data(in.q()), ks = data(in.k()), vs = data(in.v()), bias = maskBias(keyMask, n);
+        int qo = in.q().layout().offset(), ko = in.k().layout().offset(), vo = in.v().layout().offset();
         int kPanels = panels(n.lk, NR), ktSize = kPanels * NR * n.d, vSize = n.dvPad() * n.lk;
         float[] kt = new float[n.b * ktSize], vp = new float[n.b * vSize];
         Parallel.range(n.b, (b0, b1) -> {
@@ -193,16 +193,10 @@ public final class CpuAttention {
     /** {@link #backward} on the flash path whatever the sizes. */
     static Backend.AttentionGrads backwardFlash(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dout,
                                                 Tensor keyMask, boolean causal, float scale) {
-        Dims.of(q, k, v);
-        q = AttentionShape.dense(q);
-        k = AttentionShape.dense(k);
-        v = AttentionShape.dense(v);
-        out = AttentionShape.dense(out);
-        dout = AttentionShape.dense(dout);
-        lse = lse.contiguous();
-        Dims n = Dims.of(q, k, v);
+        AttentionShape.Dense in = AttentionShape.Dense.backward(q, k, v, out, lse, dout);
+        Dims n = Dims.of(in.shape());
         float[] dq = TensorScope.zeroArray(n.b * n.lq * n.d), dk = TensorScope.zeroArray(n.b * n.lk * n.d), dv = TensorScope.zeroArray(n.b * n.lk * n.dv);
-        Src[] src = {Src.of(q), Src.of(k), Src.of(v), Src.of(out), Src.of(lse), Src.of(dout)};
+        Src[] src = {Src.of(in.q()), Src.of(in.k()), Src.of(in.v()), Src.of(in.out()), Src.of(in.lse()), Src.of(in.dout())};
         float[] bias = maskBias(keyMask, n);
         int nKb = panels(n.lk, BK);
         Map<Integer, List<DqPiece>> pieces = new ConcurrentSkipListMap<>(); // by range start

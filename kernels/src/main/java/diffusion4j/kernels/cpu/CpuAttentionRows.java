@@ -118,14 +118,7 @@ final class CpuAttentionRows {
             int r = t.rank();
             if (t.dim(r - 1) > 1 && t.layout().stride(r - 1) != 1) t = t.contiguous();
             Layout l = t.layout();
-            int batch = 1;
-            for (int i = 0; i < r - 2; i++) batch *= t.dim(i);
-            int[] base = new int[batch];
-            for (int b = 0; b < batch; b++) {
-                int off = l.offset();
-                for (int i = r - 3, rest = b; i >= 0; rest /= t.dim(i), i--) off += rest % t.dim(i) * l.stride(i);
-                base[b] = off;
-            }
+            int[] base = Strided.offsets(Arrays.copyOf(l.shape(), r - 2), Arrays.copyOf(l.strides(), r - 2), l.offset());
             return new Operand(CpuAttention.data(t), base, l.stride(r - 2));
         }
 

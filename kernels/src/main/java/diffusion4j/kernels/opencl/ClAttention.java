@@ -21,8 +21,7 @@ public final class ClAttention {
 
     /** Sizes of one call: q (B, Lq, D), k (B, Lk, D), v (B, Lk, Dv). */
     private record Dims(int b, int lq, int lk, int d, int dv) {
-        static Dims of(Tensor q, Tensor k, Tensor v) {
-            AttentionShape s = AttentionShape.of(q, k, v);
+        static Dims of(AttentionShape s) {
             Dims n = new Dims(s.b(), s.lq(), s.lk(), s.d(), s.dv());
             if (n.d > MAX_HEAD || n.dv > MAX_HEAD) {
                 throw new IllegalArgumentException("attention: the OpenCL kernels support head sizes up to " + MAX_HEAD
@@ -65,16 +64,13 @@ public final class ClAttention {
      */
     public static Backend.AttentionOutput forward(ClRuntime rt, Tensor q, Tensor k, Tensor v, Tensor keyMask,
                                                   boolean causal, float scale) {
-        Dims.of(q, k, v); // validates the shapes before any copy
-        q = AttentionShape.dense(q);
-        k = AttentionShape.dense(k);
-        v = AttentionShape.dense(v);
-        Dims n = Dims.of(q, k, v);
+        AttentionShape.Dense in = AttentionShape.Dense.forward(q, k, v);
+        Dims n = Dims.of(in.shape());
         Config cfg = Config.of(rt, n);
         ClStorage out = rt.allocate(n.b * n.lq * n.dv), lse = rt.allocate(n.b * n.lq);
         if (n.lq > 0 && n.b > 0) {
             rt.launch(rt.kernel("attention.cl", "attn_fwd", cfg.options), cfg.global(n.lq, n.b), cfg.local(),
-                    concat(common(n, q, k, v, keyMask, causal, scale), out, lse));
+                    concat(common(n, in.q(), in.k(), in.v(), keyMask, causal, scale), out, lse));
         }
         return new Backend.AttentionOutput(out, lse);
     }
@@ -89,23 +85,17 @@ public final class ClAttention {
      */
     public static Backend.AttentionGrads backward(ClRuntime rt, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                                   Tensor dout, Tensor keyMask, boolean causal, float scale) {
-        Dims.of(q, k, v);
-        q = AttentionShape.dense(q);
-        k = AttentionShape.dense(k);
-        v = AttentionShape.dense(v);
-        out = AttentionShape.dense(out);
-        dout = AttentionShape.dense(dout);
-        lse = lse.contiguous();
-        Dims n = Dims.of(q, k, v);
+        AttentionShape.Dense in = AttentionShape.Dense.backward(q, k, v, out, lse, dout);
+        Dims n = Dims.of(in.shape());
         Config cfg = Config.of(rt, n);
         ClStorage dq = rt.allocate(n.b * n.lq * n.d), dk = rt.allocate(n.b * n.lk * n.d), dv = rt.allocate(n.b * n.lk * n.dv);
         if (n.b == 0) return new Backend.AttentionGrads(dq, dk, dv);
         int rows = n.b * n.lq;
-        ClStorage delta = rt.allocate(rows), douts = ClStorage.of(dout.storage()), lses = ClStorage.of(lse.storage());
-        int doutOff = dout.layout().offset(), lseOff = lse.layout().offset();
+        ClStorage delta = rt.allocate(rows), douts = ClStorage.of(in.dout().storage()), lses = ClStorage.of(in.lse().storage());
+        int doutOff = in.dout().layout().offset(), lseOff = in.lse().layout().offset();
         ClLaunch.perElement(rt, rt.kernel("attention.cl", "attn_delta", cfg.options), rows,
-                rows, n.dv, ClStorage.of(out.storage()), out.layout().offset(), douts, doutOff, delta);
-        Object[] common = common(n, q, k, v, keyMask, causal, scale);
+                rows, n.dv, ClStorage.of(in.out().storage()), in.out().layout().offset(), douts, doutOff, delta);
+        Object[] common = common(n, in.q(), in.k(), in.v(), keyMask, causal, scale);
         if (n.lq > 0) {
             rt.launch(rt.kernel("attention.cl", "attn_bwd_dq", cfg.options), cfg.global(n.lq, n.b), cfg.local(),
                     concat(common, lses, lseOff, douts, doutOff, delta, dq));

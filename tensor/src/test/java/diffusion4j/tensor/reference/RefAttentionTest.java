@@ -8,6 +8,7 @@ import static diffusion4j.tensor.reference.RefTesting.randomDoubles;
 import static diffusion4j.tensor.reference.RefTesting.tensor;
 import static diffusion4j.tensor.reference.RefTesting.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import diffusion4j.tensor.Backend;
 import java.util.Random;
@@ -116,5 +117,20 @@ class RefAttentionTest {
         assertClose(floats(-0.75 * Math.log(3)), values(g.dq()), 1e-6);
         assertClose(floats(0.75, -0.75), values(g.dk()), 1e-6);
         assertClose(floats(0.25, 0, 0.75, 0), values(g.dv()), 1e-6);
+    }
+
+    /** The saved out and lse reach the backends as views, so Functional checks their shapes against q and v first. */
+    @Test void functionalBackwardRejectsMisshapenSavedTensors() {
+        var q = tensor(floats(1, 2), 1, 2, 1);
+        var k = tensor(floats(0, 1, 2), 1, 3, 1);
+        var v = tensor(floats(1, 2, 3, 4, 5, 6), 1, 3, 2);
+        var out = tensor(new float[4], 1, 2, 2);
+        var dout = tensor(new float[4], 1, 2, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> diffusion4j.tensor.Functional.attentionBackward(
+                q, k, v, out, tensor(new float[3], 1, 3), dout, null, false, 1f));
+        assertEquals("attentionBackward: lse has shape (1, 3), expected (1, 2)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> diffusion4j.tensor.Functional.attentionBackward(
+                q, k, v, tensor(new float[2], 1, 2, 1), tensor(new float[2], 1, 2), dout, null, false, 1f));
+        assertEquals("attentionBackward: out has shape (1, 2, 1), expected (1, 2, 2)", e.getMessage());
     }
 }
