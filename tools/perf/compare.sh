@@ -81,7 +81,7 @@ java="$(find_java)" || { echo "compare.sh: no JDK 25 found" >&2; exit 1; }
 run_jmh() {
   echo "compare.sh: round $1 of $rounds: JMH (diffusion4j) ..." >&2
   "$root/benchmarks/run.sh" --json "$out/jmh.$1.json" \
-    'GemmBenchmark.matmul$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward(Scoped)?$' \
+    'GemmBenchmark.matmul(Scoped)?$' 'Conv2dBenchmark' 'GroupNormBenchmark.forwardBackward(Scoped)?$' 'AttentionBenchmark.forwardBackward(Scoped)?$' \
     'UNetStepBenchmark' 'FmaPeakBenchmark' -p size=1024,2048 -bm sample -tu ms "${jmh_iter[@]}" > "$out/jmh.$1.log" 2>&1 \
     || { tail -30 "$out/jmh.$1.log" >&2; exit 1; }
 }

@@ -99,6 +99,7 @@ class BenchmarkSetupTest {
     void gemmValidatesAndDeclaresTwoNCubed(String device) {
         gemm(device).setup();
         assertEquals(2.0 * 33 * 33 * 33, FlopProfiler.flopPerCall(GemmBenchmark.class.getName() + ".matmul"));
+        assertEquals(2.0 * 33 * 33 * 33, FlopProfiler.flopPerCall(GemmBenchmark.class.getName() + ".matmulScoped"));
     }
 
     @ParameterizedTest
@@ -185,7 +186,7 @@ class BenchmarkSetupTest {
                 timed++;
             }
         }
-        assertEquals(11, timed, "gemm 1, conv 2, group norm 3 and attention 3 (one scoped each), elementwise 2 timed methods");
+        assertEquals(12, timed, "gemm 2, conv 2, group norm 3 and attention 3 (one scoped each), elementwise 2 timed methods");
         bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
     }
 

@@ -70,6 +70,11 @@ final class AttentionTile {
     /** One TR x NR tile of {@link #nn}: k ascending, then added to C when {@code acc}. */
     static void tileNN(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
                        float[] c, int co, int ldc, boolean acc) {
+        if (GemmKernel.REGISTERS < 32) { // 19 registers would spill on AVX2: two strips of four rows, same sums
+            rows4NN(kc, a, ao, lda, b, bo, ldb, c, co, ldc, acc);
+            rows4NN(kc, a, ao + 4 * lda, lda, b, bo, ldb, c, co + 4 * ldc, ldc, acc);
+            return;
+        }
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -150,6 +155,11 @@ final class AttentionTile {
      */
     static void tileNNWide(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb, int half,
                            float[] c, int co, int ldc, boolean acc) {
+        if (GemmKernel.REGISTERS < 32) { // 21 registers would spill on AVX2: the two column halves apart, same sums
+            rows4NN(kc, a, ao, lda, b, bo, ldb, c, co, ldc, acc);
+            rows4NN(kc, a, ao, lda, b, bo + half, ldb, c, co + NR, ldc, acc);
+            return;
+        }
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
@@ -218,9 +228,62 @@ final class AttentionTile {
         c33.intoArray(c, co + d3 + v3);
     }
 
+    /**
+     * Four rows by NR of {@link #nn} (8 accumulators, 11 registers), for 16-register targets
+     * ({@link GemmKernel#REGISTERS}): each element summed as {@link #tileNN} sums it. The A^T form is
+     * {@link GemmKernel#rows4}; one strip with both of A's strides variable would lose the range-check
+     * elimination that keeps these two apart (see above), so it is written out twice.
+     */
+    static void rows4NN(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                        float[] c, int co, int ldc, boolean acc) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda;
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p, bi = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a[ai + r1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a[ai + r2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a[ai + r3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        if (acc) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, co));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, c, co + LANES));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, c, co + ldc + LANES));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, c, co + 2 * ldc + LANES));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, c, co + 3 * ldc + LANES));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + LANES);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + LANES);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + LANES);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + LANES);
+    }
+
     /** One TR x NR tile of {@link #tn}: k ascending, then added to C when {@code acc}. */
     static void tileTN(int kc, float[] a, int ao, int lda, float[] b, int bo, int ldb,
                        float[] c, int co, int ldc, boolean acc) {
+        if (GemmKernel.REGISTERS < 32) { // 19 registers would spill on AVX2: two strips of four rows, same sums
+            GemmKernel.rows4(kc, a, ao, lda, b, bo, ldb, c, co, ldc, acc);
+            GemmKernel.rows4(kc, a, ao + 4, lda, b, bo, ldb, c, co + 4 * ldc, ldc, acc);
+            return;
+        }
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;

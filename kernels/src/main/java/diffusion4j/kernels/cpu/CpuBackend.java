@@ -170,6 +170,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public String toString() {
-        return "CpuBackend(" + VecMath.S + ")";
+        return "CpuBackend(" + VecMath.S + ", " + GemmKernel.REGISTERS + " vector registers)";
     }
 }

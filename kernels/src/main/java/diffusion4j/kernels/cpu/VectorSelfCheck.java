@@ -49,17 +49,19 @@ public record VectorSelfCheck(boolean interpreterOnly, boolean c2Disabled, int p
 
     /** The check for the running JVM. */
     public static VectorSelfCheck current() {
-        HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        Function<String, String> option = name -> {
-            if (hs == null) return null;
-            try {
-                return hs.getVMOption(name).getValue();
-            } catch (IllegalArgumentException notAnOption) { // this VM has no such flag: decide from the arguments
-                return null;
-            }
-        };
         return evaluate(System.getProperty("java.vm.info", ""), ManagementFactory.getRuntimeMXBean().getInputArguments(),
-                option, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+                VectorSelfCheck::vmOption, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+    }
+
+    /** The running HotSpot VM's effective value of flag {@code name}, or null where this VM has no such flag. */
+    static String vmOption(String name) {
+        HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        if (hs == null) return null;
+        try {
+            return hs.getVMOption(name).getValue();
+        } catch (IllegalArgumentException notAnOption) { // not HotSpot, or not this architecture's flag
+            return null;
+        }
     }
 
     /**

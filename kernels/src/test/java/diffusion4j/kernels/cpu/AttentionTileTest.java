@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
  * added when accumulating. That is the order the tiles promise, so the bits must match exactly.
  * Column counts cover the wide tile alone, the NR strip alone and both, with offsets and padded
  * row strides; untouched elements (outside the product's rows and columns) must stay as they were.
+ * The four-row strips that replace the tiles on 16-register machines ({@link GemmKernel#REGISTERS})
+ * are checked the same way on every machine, whichever form {@code nn} and {@code tn} dispatch to.
  */
 class AttentionTileTest {
     private static final int NR = GemmKernel.NR, TR = AttentionTile.TR, WIDE = AttentionTile.WIDE;
@@ -25,7 +27,18 @@ class AttentionTileTest {
         check(true);
     }
 
+    @Test
+    void fourRowStripsMatchTheDefinition() {
+        check(false, true);
+        check(true, true);
+    }
+
     private static void check(boolean transposedA) {
+        check(transposedA, false);
+    }
+
+    /** @param strips run the products as four-row strips ({@link AttentionTile#rows4NN}, {@link GemmKernel#rows4}) */
+    private static void check(boolean transposedA, boolean strips) {
         Random r = new Random(transposedA ? 11 : 7);
         int[] cols = {WIDE, NR, WIDE + NR, 2 * WIDE, 2 * WIDE + NR};
         int[] rows = {TR, 3 * TR};
@@ -48,9 +61,20 @@ class AttentionTileTest {
                             }
                         }
                         float[] got = c.clone();
-                        if (transposedA) AttentionTile.tn(m, n, kc, a, ao, lda, b, bo, ldb, got, co, ldc, acc);
-                        else AttentionTile.nn(m, n, kc, a, ao, lda, b, bo, ldb, got, co, ldc, acc);
-                        assertArrayEquals(want, got, (transposedA ? "tn " : "nn ") + m + " x " + n + " x " + kc + (acc ? ", accumulating" : ""));
+                        if (strips) {
+                            for (int j = 0; j < n; j += NR) {
+                                for (int i = 0; i < m; i += 4) {
+                                    if (transposedA) GemmKernel.rows4(kc, a, ao + i, lda, b, bo + j, ldb, got, co + i * ldc + j, ldc, acc);
+                                    else AttentionTile.rows4NN(kc, a, ao + i * lda, lda, b, bo + j, ldb, got, co + i * ldc + j, ldc, acc);
+                                }
+                            }
+                        } else if (transposedA) {
+                            AttentionTile.tn(m, n, kc, a, ao, lda, b, bo, ldb, got, co, ldc, acc);
+                        } else {
+                            AttentionTile.nn(m, n, kc, a, ao, lda, b, bo, ldb, got, co, ldc, acc);
+                        }
+                        assertArrayEquals(want, got, (strips ? "strips " : "") + (transposedA ? "tn " : "nn ") + m + " x " + n + " x " + kc
+                                + (acc ? ", accumulating" : ""));
                     }
                 }
             }

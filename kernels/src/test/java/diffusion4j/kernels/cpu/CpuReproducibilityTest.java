@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +42,29 @@ class CpuReproducibilityTest {
         assertTrue(differing.isEmpty(), "results differ between C2-compiled and -Xint runs: " + differing);
     }
 
-    /** {@link ReproBattery#main} in a child JVM: same java binary, same class path, interpreter only. */
+    /**
+     * This JVM's flags that decide the preferred vector width and the micro-kernels' register count
+     * (a run with {@code -XX:UseAVX=2}, {@code -XX:MaxVectorSize=32} or
+     * {@code -Ddiffusion4j.cpu.vectorRegisters=16}, as CI runs the kernels a second time): the child
+     * must get the same, or it runs a different battery.
+     */
+    private static List<String> vectorShapeFlags() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:UseAVX=") || a.startsWith("-XX:MaxVectorSize=") || a.startsWith("-XX:UseSSE=")
+                        || a.startsWith("-Ddiffusion4j.cpu.vectorRegisters="))
+                .toList();
+    }
+
+    /** {@link ReproBattery#main} in a child JVM: same java binary, same class path and vector width, interpreter only. */
     private static Map<String, Long> runInterpretedChild() throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Path err = Files.createTempFile("repro-child", ".err");
         try {
-            Process p = new ProcessBuilder(java, "-Xint", "--add-modules", "jdk.incubator.vector",
-                    "-Ddiffusion4j.threads=" + Parallel.threads(),
-                    "-cp", System.getProperty("java.class.path"), ReproBattery.class.getName())
-                    .redirectError(err.toFile()).start();
+            List<String> command = new ArrayList<>(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector",
+                    "-Ddiffusion4j.threads=" + Parallel.threads()));
+            command.addAll(vectorShapeFlags());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ReproBattery.class.getName()));
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             boolean done = p.waitFor(120, TimeUnit.SECONDS);
