@@ -16,10 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  * about 200.
  *
  * <p>x86 without AVX-512 (AVX2: Zen 1-3, most Intel client chips) has 16 vector registers, where the
- * 27 of this tile spill (the JVM run with {@code -XX:UseAVX=2} on the Zen 5: GEMM 2048 148-155 ms
- * against 84-86 ms at the same 256-bit width with 32 registers). There {@link #tile} runs the same
- * 12 rows as three {@link #rows4} strips of 8 accumulators each, reading the B panel three times from
- * L1; every element is still summed in the same order, so the two forms give the same bits.
+ * 27 of this tile spill (the JVM run with {@code -XX:UseAVX=2} on the Zen 5: GEMM 2048 142-155 ms
+ * against 83-88 ms at the same 256-bit width with 32 registers, 88-90 ms with the strips). There
+ * {@link #tile} runs the same 12 rows as three {@link #rows4} strips of 8 accumulators each,
+ * reading the B panel three times from L1; every element is still summed in the same order, so
+ * the two forms give the same bits.
  *
  * <p>The k loop indexes both panels from the loop counter ({@code ao + p*MR}, {@code bo + p*NR}),
  * the form C2's range-check elimination recognises. C is read only after the k loop
@@ -185,6 +186,7 @@ final class GemmKernel {
         c110.intoArray(c, co + 11 * ldc);
         c111.intoArray(c, co + 11 * ldc + LANES);
     }
+
     /**
      * Four rows by two vectors (8 accumulators, 11 registers): {@code c[co + i*ldc + j] (+)=
      * sum_p a[ao + p*lda + i] * b[bo + p*ldb + j]} for i < 4, j < NR, k ascending and then added to
